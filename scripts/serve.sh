@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# README command one: set everything up, then serve the portal with live reload.
+# Usage: bash scripts/serve.sh [--port 8000]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+PORT=8000
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --port) PORT=$2; shift 2 ;;
+    -h|--help) sed -n '2,3p' "$0"; exit 0 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+echo "Portal: http://127.0.0.1:${PORT}/  (Ctrl-C stops it)"
+exec .venv/bin/mkdocs serve --livereload --dev-addr "127.0.0.1:${PORT}"

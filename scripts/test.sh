@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# README command two: set everything up, then run ruff, mypy and the whole pytest suite.
+# Extra arguments go to pytest (e.g. bash scripts/test.sh -k notices).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+echo "== ruff"; .venv/bin/ruff check site_src api scripts tests
+echo "== mypy"; .venv/bin/mypy
+echo "== pytest"; .venv/bin/python -m pytest -q "$@"

@@ -1,0 +1,1 @@
+"""Community portal: content pipeline (load → validate → render) and its MkDocs adapter."""

@@ -1,0 +1,92 @@
+"""Reading staff-authored files: YAML documents and Markdown with front matter."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import ContentError, from_pydantic
+
+_FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.S)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Loader:
+    """Collects errors across many files so a build reports all of them at once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.errors: list[ContentError] = []
+
+    def rel(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root.parent).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def error(self, path: Path, field: str, expected: str, found: str) -> None:
+        self.errors.append(ContentError(self.rel(path), field, expected, found))
+
+    def read_text(self, path: Path) -> str | None:
+        try:
+            return path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            self.error(path, "(file)", "UTF-8 text", f"a byte that is not UTF-8 at {exc.start}")
+            return None
+
+    def yaml_file(self, path: Path) -> Any:
+        text = self.read_text(path)
+        return None if text is None else self.yaml_text(path, text, "(file)")
+
+    def yaml_text(self, path: Path, text: str, what: str) -> Any:
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark is not None else ""
+            problem = getattr(exc, "problem", None) or "invalid YAML"
+            self.error(path, what, "valid YAML", f"{problem}{where}")
+            return None
+
+    def markdown(self, path: Path) -> tuple[dict[str, Any], str] | None:
+        """Split a Markdown file into its front matter mapping and body."""
+        text = self.read_text(path)
+        if text is None:
+            return None
+        text = text.lstrip("\ufeff")
+        m = _FRONT.match(text)
+        if not m:
+            self.error(path, "front matter", "a block between '---' lines at the top of the file",
+                       "no front matter")
+            return None
+        meta = self.yaml_text(path, m.group(1) or "", "front matter")
+        if meta is None and self.errors and self.errors[-1].file == self.rel(path):
+            return None
+        if not isinstance(meta, dict):
+            self.error(path, "front matter", "a mapping of field: value", _kind(meta))
+            return None
+        return meta, text[m.end():]
+
+    def model(self, path: Path, model: type[M], data: Any, prefix: str = "") -> M | None:
+        """Validate data against a declared schema, recording every problem."""
+        if not isinstance(data, dict):
+            self.error(path, prefix.rstrip(".") or "(file)", "a mapping of field: value", _kind(data))
+            return None
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            self.errors.extend(from_pydantic(self.rel(path), exc, prefix))
+            return None
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "an empty document"
+    if isinstance(value, list):
+        return "a list"
+    return f"{type(value).__name__} {value!r}"

@@ -1,0 +1,11 @@
+"""The portal's sections. Adding one: write its module, then list it here."""
+
+from __future__ import annotations
+
+from ..pipeline import Feature
+from .handbook import Handbook
+
+
+def all_features() -> list[Feature]:
+    """Every section, in the order of the navigation tabs."""
+    return [Handbook()]

@@ -1,0 +1,162 @@
+"""The framework-free core: load every feature's content, validate it, render pages.
+
+A feature (handbook, notices, events, …) is one module in `portal.features` with a
+`Feature` subclass listed in `portal.features.FEATURES`. Adding a feature touches that
+list and nothing else here: the pipeline asks each feature for its data, its pages, its
+navigation tab and its blocks on the home page.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from .community import Community, load_community
+from .content import Loader
+from .errors import ContentInvalid
+from .i18n import Translator
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """A file the build adds to the site. `.md` files become pages; others are copied."""
+
+    path: str
+    content: str | bytes
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One entry of the global navigation; `children` makes it a tab with pages."""
+
+    title: str
+    path: str | None = None
+    children: tuple[NavItem, ...] = ()
+
+    def to_mkdocs(self) -> dict[str, Any]:
+        if self.children:
+            return {self.title: [c.to_mkdocs() for c in self.children]}
+        return {self.title: self.path}
+
+
+@dataclass(frozen=True)
+class HomeBlock:
+    """A block a feature puts on the home page; lower `order` shows first."""
+
+    order: int
+    html: str
+
+
+@dataclass
+class BuildContext:
+    """What every feature may read while it builds."""
+
+    content_dir: Path
+    site_url: str
+    now: datetime
+    tz: ZoneInfo
+    t: Translator
+    env: jinja2.Environment
+    community: Community | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def url(self, path: str) -> str:
+        """Absolute URL of a site path such as 'notices/' (for feeds and QR codes)."""
+        return self.site_url.rstrip("/") + "/" + path.lstrip("/")
+
+    def render(self, template: str, **values: Any) -> str:
+        return self.env.get_template(template).render(
+            t=self.t, community=self.community, now=self.now, **values
+        )
+
+
+class Feature(ABC):
+    """One section of the portal: loads its content, renders its pages."""
+
+    key: ClassVar[str]
+
+    @abstractmethod
+    def load(self, ctx: BuildContext, loader: Loader) -> Any:
+        """Read and validate this feature's content; record problems on `loader`."""
+
+    @abstractmethod
+    def render(self, data: Any, ctx: BuildContext) -> list[OutputFile]:
+        """The pages and files this feature adds to the site."""
+
+    def nav(self, data: Any, ctx: BuildContext) -> NavItem | None:
+        """This feature's tab, or None while it has nothing to show."""
+        return None
+
+    def home(self, data: Any, ctx: BuildContext) -> list[HomeBlock]:
+        """Blocks this feature adds to the home page."""
+        return []
+
+
+@dataclass
+class Portal:
+    """Everything loaded and validated, ready to render."""
+
+    ctx: BuildContext
+    features: Sequence[Feature]
+    data: dict[str, Any]
+
+    def nav(self) -> list[NavItem]:
+        items = [NavItem(self.ctx.t("nav.home"), "index.md")]
+        for f in self.features:
+            item = f.nav(self.data[f.key], self.ctx)
+            if item is not None:
+                items.append(item)
+        return items
+
+    def render(self) -> list[OutputFile]:
+        files: list[OutputFile] = []
+        blocks: list[HomeBlock] = []
+        for f in self.features:
+            files.extend(f.render(self.data[f.key], self.ctx))
+            blocks.extend(f.home(self.data[f.key], self.ctx))
+        blocks.sort(key=lambda b: b.order)
+        files.append(OutputFile("index.md", self.ctx.render("portal/home.md", blocks=blocks)))
+        files.append(OutputFile("contact-card.md", self.ctx.render("portal/contact_card.md")))
+        seen: set[str] = set()
+        for f in files:
+            if f.path in seen:
+                raise RuntimeError(f"two features generate {f.path}")
+            seen.add(f.path)
+        return files
+
+
+def template_env(extra_loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:
+    """A Jinja environment that finds the portal's templates (after any site overrides)."""
+    loaders: list[jinja2.BaseLoader] = []
+    if extra_loader is not None:
+        loaders.append(extra_loader)
+    loaders.append(jinja2.FileSystemLoader(TEMPLATES))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(["html", "md", "xml"], default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return env
+
+
+def load(ctx: BuildContext, features: Sequence[Feature]) -> Portal:
+    """Load and validate all content; raise ContentInvalid listing every problem."""
+    loader = Loader(ctx.content_dir)
+    ctx.community = load_community(ctx.content_dir, loader)
+    data: dict[str, Any] = {}
+    for f in features:
+        data[f.key] = f.load(ctx, loader)
+    if loader.errors:
+        raise ContentInvalid(loader.errors)
+    return Portal(ctx, features, data)

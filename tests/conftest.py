@@ -1,0 +1,202 @@
+"""Fixture sites, the built example portal, and a real headless Chromium."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.exceptions import Abort
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+FIXED_NOW = "2026-11-23T09:00:00"
+
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+MINIMAL_COMMUNITY = """\
+name: 测试苑
+full_name: 测试苑小区
+city: 杭州市
+address: 测试路 1 号
+property_company: 测试物业
+households: 120
+buildings: [1栋, 2栋, 3栋]
+contacts:
+  - {key: hotline, label: 24 小时服务热线, phone: 0571-0000 0000, hours: 全天}
+email: a@b.cn
+reception: {place: 1栋一楼, hours: 8:00–20:00}
+"""
+
+
+@dataclass
+class Site:
+    """A built site; `page("handbook/fees/")` reads the HTML of one page."""
+
+    root: Path
+
+    def page(self, url: str) -> str:
+        path = self.root / url
+        if url.endswith("/") or url == "":
+            path = path / "index.html"
+        return path.read_text(encoding="utf-8")
+
+    def exists(self, url: str) -> bool:
+        path = self.root / url
+        return (path / "index.html").is_file() if url.endswith("/") else path.is_file()
+
+    def search_index(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(
+            (self.root / "search" / "search_index.json").read_text(encoding="utf-8"))
+        return data
+
+
+def site_config(base: Path, content: Path, site_dir: Path, now: str = FIXED_NOW,
+                **extra: Any) -> Path:
+    """Write an mkdocs.yml for a fixture site: the repo's config, pointed at `content`."""
+    cfg = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    cfg["docs_dir"] = str(ROOT / "site_src" / "pages")
+    cfg["theme"]["custom_dir"] = str(ROOT / "site_src" / "overrides")
+    cfg["site_dir"] = str(site_dir)
+    for plugin in cfg["plugins"]:
+        if isinstance(plugin, dict) and "portal" in plugin:
+            plugin["portal"]["content_dir"] = str(content)
+            plugin["portal"]["now"] = now
+    cfg.update(extra)
+    path = base / "mkdocs.yml"
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+class BuildFailed(Exception):
+    """The build stopped; the message is what MkDocs logged as errors."""
+
+
+class _Errors(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def build_site(config_file: Path) -> Site:
+    """Build in-process (jieba's dictionary stays loaded between builds)."""
+    errors = _Errors()
+    log = logging.getLogger("mkdocs")
+    log.addHandler(errors)
+    try:
+        config = load_config(str(config_file))
+        build(config)
+    except Abort as exc:
+        raise BuildFailed("\n".join(errors.messages) or str(exc)) from exc
+    finally:
+        log.removeHandler(errors)
+    return Site(Path(config.site_dir))
+
+
+BuildFixture = Callable[..., Site]
+
+
+@pytest.fixture
+def fixture_site(tmp_path: Path) -> BuildFixture:
+    """Build a small site from {relative path: text} written under a temporary content/."""
+
+    def make(files: dict[str, str], *, community: str | None = MINIMAL_COMMUNITY,
+             now: str = FIXED_NOW, **extra: Any) -> Site:
+        content = tmp_path / "content"
+        content.mkdir(exist_ok=True)
+        if community is not None:
+            (content / "community.yml").write_text(community, encoding="utf-8")
+        for rel, text in files.items():
+            path = content / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        return build_site(site_config(tmp_path, content, tmp_path / "site", now, **extra))
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """The repository's own example community, built once at a fixed time."""
+    base = tmp_path_factory.mktemp("example")
+    return build_site(site_config(base, ROOT / "content", base / "site"))
+
+
+# --- browser harness ---------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"]
+AXE = ROOT / "tools" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@dataclass
+class Server:
+    url: str
+    root: Path
+
+
+def serve(root: Path) -> Iterator[Server]:
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Server(f"http://127.0.0.1:{httpd.server_address[1]}/", root)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def site_server(example_site: Site) -> Iterator[Server]:
+    yield from serve(example_site.root)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def run_axe(page: Any) -> list[dict[str, Any]]:
+    """Run axe-core in the page; return serious and critical violations."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def artifact(name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS / name
