@@ -1,0 +1,63 @@
+"""The example portal builds strictly, searches in Chinese and switches interface language."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import ROOT, BuildFixture, Site
+from portal.i18n import catalogue, languages
+
+
+def test_example_site_builds_with_strict() -> None:
+    env = {**os.environ, "PORTAL_NOW": "2026-11-23T09:00:00", "NO_MKDOCS_2_WARNING": "1"}
+    out = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", "/tmp/portal-strict"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "WARNING" not in out.stderr
+
+
+def test_search_index_holds_segmented_chinese_words(example_site: Site) -> None:
+    index = example_site.search_index()
+    renovation = [d for d in index["docs"] if d["location"].startswith("handbook/renovation/")]
+    assert renovation, "the renovation page is indexed"
+    text = " ".join(d["title"] + " " + d["text"] for d in renovation)
+    # jieba splits words with zero-width spaces so lunr can match 装修 as a word.
+    assert "\u200b装修\u200b" in text or text.startswith("装修\u200b")
+    assert index["config"]["separator"].startswith("[\\s\\u200b")
+
+
+def test_interface_strings_exist_in_every_language() -> None:
+    langs = languages()
+    assert {"zh", "en"} <= set(langs)
+    keys = {lang: set(catalogue(lang)) for lang in langs}
+    for lang in langs:
+        assert keys[lang] == keys["zh"], lang
+
+
+@pytest.mark.parametrize(("language", "home", "hotline"), [("zh", "首页", "24小时服务热线"),
+                                                          ("en", "Home", "24-hour hotline")])
+def test_switching_language_switches_portal_strings(fixture_site: BuildFixture, language: str,
+                                                    home: str, hotline: str) -> None:
+    page = "---\ntitle: 概况\norder: 1\nsummary: 简介\n---\n正文\n"
+    site = fixture_site({"handbook/overview.md": page}, theme={
+        **yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["theme"],
+        "language": language, "custom_dir": str(ROOT / "site_src" / "overrides"),
+    })
+    html = site.page("")
+    tabs = [m.strip() for m in re.findall(r'class="md-tabs__link">([^<]*)</a>', html)]
+    assert tabs == [home, {"zh": "住户手册", "en": "Handbook"}[language]]
+    assert hotline in html
+
+
+def test_no_third_party_hosts_in_built_html(example_site: Site) -> None:
+    for path in example_site.root.rglob("*.html"):
+        html = path.read_text(encoding="utf-8")
+        assert "fonts.googleapis.com" not in html and "fonts.gstatic.com" not in html, path
