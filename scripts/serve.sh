@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+export NO_MKDOCS_2_WARNING=1  # Material prints a banner about MkDocs 2 on every build
 PORT=8000
 while [ $# -gt 0 ]; do
   case "$1" in

@@ -85,3 +85,10 @@ def test_example_handbook_has_every_chapter_the_domain_asks_for(example_site) ->
         html = example_site.page(f"handbook/{slug}/")
         for word in words:
             assert word in html, (slug, word)
+
+
+def test_home_page_says_where_to_go_for_what(fixture_site: BuildFixture) -> None:
+    home = fixture_site({"handbook/fees.md": FEES, "handbook/overview.md": OVERVIEW}).page("")
+    where = home.split('id="portal-where-title"', 1)[1]
+    assert re.findall(r'<a href="(handbook/[^"]+)"><strong>([^<]+)</strong>', where) == [
+        ("handbook/overview/", "社区概况"), ("handbook/fees/", "物业费")]

@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ..content import Loader
-from ..pipeline import BuildContext, Feature, NavItem, OutputFile
+from ..pipeline import BuildContext, Feature, HomeBlock, NavItem, OutputFile
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -79,3 +79,9 @@ class Handbook(Feature):
         children = [NavItem(ctx.t("handbook.contents"), "handbook/index.md")]
         children += [NavItem(p.meta.title, p.path) for p in data if p.slug != "index"]
         return NavItem(ctx.t("nav.handbook"), children=tuple(children))
+
+    def home(self, data: list[HandbookPage], ctx: BuildContext) -> list[HomeBlock]:
+        chapters = [p for p in data if p.slug != "index"]
+        if not chapters:
+            return []
+        return [HomeBlock(50, ctx.render("portal/handbook_home.html", chapters=chapters))]
