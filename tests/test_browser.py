@@ -6,7 +6,6 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-
 from conftest import Server, artifact, run_axe
 
 pytestmark = pytest.mark.browser

@@ -9,7 +9,6 @@ import sys
 
 import pytest
 import yaml
-
 from conftest import ROOT, BuildFixture, Site
 from portal.i18n import catalogue, languages
 

@@ -36,5 +36,5 @@ class Translator:
         try:
             text = self._strings[key]
         except KeyError:
-            raise KeyError(f"interface string {key!r} is missing from locales/{self.language}.yml")
+            raise KeyError(f"interface string {key!r} is missing from locales/{self.language}.yml") from None
         return text.format(**values) if values else text

@@ -127,10 +127,10 @@ class Portal:
         files.append(OutputFile("index.md", self.ctx.render("portal/home.md", blocks=blocks)))
         files.append(OutputFile("contact-card.md", self.ctx.render("portal/contact_card.md")))
         seen: set[str] = set()
-        for f in files:
-            if f.path in seen:
-                raise RuntimeError(f"two features generate {f.path}")
-            seen.add(f.path)
+        for out in files:
+            if out.path in seen:
+                raise RuntimeError(f"two features generate {out.path}")
+            seen.add(out.path)
         return files
 
 
