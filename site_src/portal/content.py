@@ -16,6 +16,17 @@ _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.S)
 M = TypeVar("M", bound=BaseModel)
 
 
+class _YamlLoader(yaml.SafeLoader):
+    """Safe YAML that keeps dates as text, so the schema reports a bad date on its field."""
+
+
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    return str(node.value)
+
+
+_YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+
+
 class Loader:
     """Collects errors across many files so a build reports all of them at once."""
 
@@ -45,7 +56,7 @@ class Loader:
 
     def yaml_text(self, path: Path, text: str, what: str) -> Any:
         try:
-            return yaml.safe_load(text)
+            return yaml.load(text, Loader=_YamlLoader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -72,13 +83,14 @@ class Loader:
             return None
         return meta, text[m.end():]
 
-    def model(self, path: Path, model: type[M], data: Any, prefix: str = "") -> M | None:
+    def model(self, path: Path, model: type[M], data: Any, prefix: str = "",
+              context: dict[str, Any] | None = None) -> M | None:
         """Validate data against a declared schema, recording every problem."""
         if not isinstance(data, dict):
             self.error(path, prefix.rstrip(".") or "(file)", "a mapping of field: value", _kind(data))
             return None
         try:
-            return model.model_validate(data)
+            return model.model_validate(data, context=context)
         except ValidationError as exc:
             self.errors.extend(from_pydantic(self.rel(path), exc, prefix))
             return None

@@ -119,7 +119,7 @@ class Portal:
 
     def render(self) -> list[OutputFile]:
         files: list[OutputFile] = []
-        blocks: list[HomeBlock] = []
+        blocks = [HomeBlock(20, self.ctx.render("portal/home_hotline.html"))]
         for f in self.features:
             files.extend(f.render(self.data[f.key], self.ctx))
             blocks.extend(f.home(self.data[f.key], self.ctx))

@@ -30,6 +30,12 @@ class PortalConfig(Config):
     # Fixed build time (ISO 8601) for reproducible builds and tests; else env PORTAL_NOW or the clock.
     now = c.Optional(c.Type(str))
     timezone = c.Type(str, default="Asia/Shanghai")
+    # Notice categories: URL slug → the name staff write in front matter.
+    notice_categories = c.Optional(c.Type(dict))
+    notices_per_page = c.Type(int, default=20)
+    home_latest_notices = c.Type(int, default=5)
+    # QR codes on notices (for printing); off only to measure what they cost.
+    qr = c.Type(bool, default=True)
 
 
 def yamlstr(value: object) -> Markup:
@@ -63,6 +69,8 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             tz=tz,
             t=Translator(str(config.theme.get("language") or "zh")),
             env=env,
+            options={k: self.config[k] for k in (
+                "notice_categories", "notices_per_page", "home_latest_notices", "qr")},
         )
         try:
             self.portal = load(ctx, all_features())

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from ..pipeline import Feature
 from .handbook import Handbook
+from .notices import NoticesFeature
 
 
 def all_features() -> list[Feature]:
     """Every section, in the order of the navigation tabs."""
-    return [Handbook()]
+    return [NoticesFeature(), Handbook()]
