@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+
 from conftest import Server, artifact, run_axe
 
 pytestmark = pytest.mark.browser

@@ -7,6 +7,7 @@ from typing import Any
 
 import feedparser
 import pytest
+
 from conftest import BuildFailed, BuildFixture, Site
 
 NOW = "2026-11-23T09:00:00"

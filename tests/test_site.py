@@ -9,6 +9,7 @@ import sys
 
 import pytest
 import yaml
+
 from conftest import ROOT, BuildFixture, Site
 from portal.i18n import catalogue, languages
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from conftest import MINIMAL_COMMUNITY, BuildFailed, BuildFixture
 
 GOOD = "---\ntitle: 概况\norder: 1\nsummary: 简介\n---\n正文\n"
