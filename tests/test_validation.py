@@ -37,8 +37,8 @@ GOOD = "---\ntitle: 概况\norder: 1\nsummary: 简介\n---\n正文\n"
         ),
         pytest.param(
             {"handbook/fees.md": "---\ntitle: [物业费\norder: 2\n---\n正文\n"},
-            "content/handbook/fees.md: front matter: expected valid YAML, found expected ',' "
-            "or ']', but got ':' at line 2",
+            "content/handbook/fees.md: front matter: expected valid YAML, found did not find "
+            "expected ',' or ']' at line 3",
             id="broken-yaml",
         ),
         pytest.param(

@@ -9,7 +9,7 @@ navigation tab and its blocks on the home page.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +32,22 @@ class OutputFile:
 
     path: str
     content: str | bytes
+
+
+@dataclass(frozen=True)
+class LightPage:
+    """A generated page filled into the theme's page shell instead of MkDocs's page pipeline.
+
+    For pages that come in thousands (one per notice, their list pages): MkDocs renders
+    the whole theme template and re-parses the HTML for search on every page; the adapter
+    renders the theme once per folder depth and fills in each page's title and HTML.
+    """
+
+    url: str
+    title: str
+    html: str
+    description: str = ""
+    search_text: str | None = None  # plain text for the search index; None keeps it out
 
 
 @dataclass(frozen=True)
@@ -68,6 +84,7 @@ class BuildContext:
     env: jinja2.Environment
     community: Community | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    markdown: Callable[[str], str] = field(default_factory=lambda: markdown_converter([]))
 
     def url(self, path: str) -> str:
         """Absolute URL of a site path such as 'notices/' (for feeds and QR codes)."""
@@ -89,7 +106,7 @@ class Feature(ABC):
         """Read and validate this feature's content; record problems on `loader`."""
 
     @abstractmethod
-    def render(self, data: Any, ctx: BuildContext) -> list[OutputFile]:
+    def render(self, data: Any, ctx: BuildContext) -> list[OutputFile | LightPage]:
         """The pages and files this feature adds to the site."""
 
     def nav(self, data: Any, ctx: BuildContext) -> NavItem | None:
@@ -117,8 +134,8 @@ class Portal:
                 items.append(item)
         return items
 
-    def render(self) -> list[OutputFile]:
-        files: list[OutputFile] = []
+    def render(self) -> list[OutputFile | LightPage]:
+        files: list[OutputFile | LightPage] = []
         blocks = [HomeBlock(20, self.ctx.render("portal/home_hotline.html"))]
         for f in self.features:
             files.extend(f.render(self.data[f.key], self.ctx))
@@ -128,9 +145,10 @@ class Portal:
         files.append(OutputFile("contact-card.md", self.ctx.render("portal/contact_card.md")))
         seen: set[str] = set()
         for out in files:
-            if out.path in seen:
-                raise RuntimeError(f"two features generate {out.path}")
-            seen.add(out.path)
+            key = out.path if isinstance(out, OutputFile) else out.url
+            if key in seen:
+                raise RuntimeError(f"two features generate {key}")
+            seen.add(key)
         return files
 
 
@@ -160,3 +178,17 @@ def load(ctx: BuildContext, features: Sequence[Feature]) -> Portal:
     if loader.errors:
         raise ContentInvalid(loader.errors)
     return Portal(ctx, features, data)
+
+
+def markdown_converter(extensions: list[Any], configs: dict[str, Any] | None = None
+                       ) -> Callable[[str], str]:
+    """One reusable Python-Markdown instance (building one per call costs more than converting)."""
+    import markdown
+
+    md = markdown.Markdown(extensions=extensions, extension_configs=configs or {})
+
+    def convert(text: str) -> str:
+        html: str = md.reset().convert(text)
+        return html
+
+    return convert

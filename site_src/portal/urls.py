@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
-
 
 def page_url(path: str) -> str:
     """URL (directory style, no leading slash) of a generated page: 'a/b.md' → 'a/b/'."""
@@ -15,9 +13,15 @@ def page_url(path: str) -> str:
 
 
 def relative(target: str, page: str) -> str:
-    """Link from the page at URL `page` to the site URL `target` (both without leading '/')."""
-    start = posixpath.dirname(page.rstrip("/") + "/x") if page else "."
-    rel = posixpath.relpath(target or ".", start or ".")
-    if (target == "" or target.endswith("/")) and not rel.endswith("/"):
-        rel += "/"
-    return rel if rel != "./" else "./"
+    """Link from the page at URL `page` to the site URL `target` (both without leading '/').
+
+    Both are site paths in directory style, so this is prefix arithmetic, not posixpath
+    (it runs for every link of every generated list page).
+    """
+    here = page.split("/")[:-1] if page else []
+    there = target.split("/")
+    common = 0
+    while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
+        common += 1
+    rel = "../" * (len(here) - common) + "/".join(there[common:])
+    return rel or "./"

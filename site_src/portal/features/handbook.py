@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ..content import Loader
-from ..pipeline import BuildContext, Feature, HomeBlock, NavItem, OutputFile
+from ..pipeline import BuildContext, Feature, HomeBlock, LightPage, NavItem, OutputFile
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -60,11 +60,11 @@ class Handbook(Feature):
         pages.sort(key=lambda p: (p.slug != "index", p.meta.order, p.slug))
         return pages
 
-    def render(self, data: list[HandbookPage], ctx: BuildContext) -> list[OutputFile]:
+    def render(self, data: list[HandbookPage], ctx: BuildContext) -> list[OutputFile | LightPage]:
         if not data:
             return []
         chapters = [p for p in data if p.slug != "index"]
-        out = [
+        out: list[OutputFile | LightPage] = [
             OutputFile(p.path, ctx.render("portal/handbook_page.md", page=p))
             for p in chapters
         ]

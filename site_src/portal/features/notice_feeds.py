@@ -5,19 +5,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-import markdown as md
-
 from ..pipeline import BuildContext, OutputFile
 
 if TYPE_CHECKING:
     from .notices import Notice, Notices
 
 FEED_SIZE = 50
-
-
-def _html(n: Notice) -> str:
-    html: str = md.markdown(n.body, extensions=["tables", "attr_list", "admonition"])
-    return html
 
 
 def _summary(n: Notice) -> str:
@@ -28,9 +21,9 @@ def _summary(n: Notice) -> str:
     return text[:120] + ("…" if len(text) > 120 else "")
 
 
-def render(data: Notices, ctx: BuildContext) -> list[OutputFile]:
+def render(data: Notices, ctx: BuildContext, html: dict[str, str]) -> list[OutputFile]:
+    """`html` holds each notice's body already converted, by notice URL."""
     out: list[OutputFile] = []
-    html_cache: dict[str, str] = {}
     feeds = [("notices/", ctx.t("notices.feed_title", name=_name(ctx)), data.items)]
     for slug, name in data.categories.items():
         items = [n for n in data.items if n.category_slug == slug]
@@ -38,7 +31,7 @@ def render(data: Notices, ctx: BuildContext) -> list[OutputFile]:
             feeds.append((f"notices/category/{slug}/",
                           ctx.t("notices.feed_title", name=f"{_name(ctx)} · {name}"), items))
     for base, title, items in feeds:
-        out.extend(_feed(ctx, base, title, items[:FEED_SIZE], html_cache))
+        out.extend(_feed(ctx, base, title, items[:FEED_SIZE], html))
     return out
 
 
@@ -65,7 +58,7 @@ def _feed(ctx: BuildContext, base: str, title: str, items: list[Notice],
     fg.generator("community-portal")
     entries = []
     for n in reversed(items):  # feedgen prepends; oldest first gives newest on top
-        html = cache.get(n.url) or cache.setdefault(n.url, _html(n))
+        html = cache[n.url]
         url = ctx.url(n.url)
         fe = fg.add_entry()
         fe.id(url)

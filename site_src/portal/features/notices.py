@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -30,7 +31,7 @@ from pydantic import (
 
 from ..content import Loader
 from ..errors import FieldProblem
-from ..pipeline import BuildContext, Feature, HomeBlock, NavItem, OutputFile
+from ..pipeline import BuildContext, Feature, HomeBlock, LightPage, NavItem, OutputFile
 from ..types import Text, When, show_when
 from ..urls import page_url, relative
 from . import notice_feeds
@@ -241,64 +242,71 @@ class NoticesFeature(Feature):
             older.next, newer.prev = newer, older
         return Notices(items, dict(categories), buildings, scheduled)
 
-    def render(self, data: Notices, ctx: BuildContext) -> list[OutputFile]:
+    def render(self, data: Notices, ctx: BuildContext) -> list[OutputFile | LightPage]:
         if not data.items:
             return []
         per_page = int(ctx.options.get("notices_per_page") or 20)
         qr = ctx.options.get("qr", True)
-        out: list[OutputFile] = []
-        template = ctx.env.get_template("portal/notice_page.md")
-        common = {"t": ctx.t, "community": ctx.community, "now": ctx.now, "rel": relative,
-                  "categories": data.categories}
+        out: list[OutputFile | LightPage] = []
+        common: dict[str, Any] = {"t": ctx.t, "community": ctx.community, "now": ctx.now,
+                                  "rel": relative, "categories": data.categories,
+                                  "item": ItemRenderer(ctx)}
+        page_html = ctx.env.get_template("portal/notice_page.html")
+        html: dict[str, str] = {}
         for n in data.items:
-            out.append(OutputFile(n.path, template.render(
-                n=n, qr_svg=notice_qr(ctx.url(n.url)) if qr else "", absolute=ctx.url(n.url),
-                page=n.url, **common)))
+            html[n.url] = ctx.markdown(n.body)
+            out.append(LightPage(
+                url=n.url, title=n.meta.title, description=n.meta.summary or n.meta.title,
+                search_text=f"{n.meta.category} {n.meta.department} {_text(html[n.url])}",
+                html=page_html.render(
+                    n=n, body_html=html[n.url], page=n.url, absolute=ctx.url(n.url),
+                    qr_svg=notice_qr(ctx.url(n.url)) if qr else "", **common)))
             out.extend(OutputFile(f"{n.url}{a.name}", a.source.read_bytes()) for a in n.attachments)
 
         bslugs = {b: building_slug(b, i) for i, b in enumerate(data.buildings)}
         months = sorted({n.month for n in data.items}, reverse=True)
+        nav = {"categories": data.categories, "buildings": bslugs, "months": months}
         lists: list[tuple[str, str, list[Notice], dict[str, Any]]] = [
-            ("notices/index.md", ctx.t("notices.title"), ordered(data.current),
-             {"kind": "index"}),
+            ("notices/", ctx.t("notices.title"), ordered(data.current), {"kind": "index"}),
         ]
         by_cat: dict[str, list[Notice]] = defaultdict(list)
         for n in data.current:
             by_cat[n.category_slug].append(n)
         for slug, name in data.categories.items():
-            lists.append((f"notices/category/{slug}.md", ctx.t("notices.category_title", name=name),
+            lists.append((f"notices/category/{slug}/", ctx.t("notices.category_title", name=name),
                           ordered(by_cat.get(slug, [])), {"kind": "category", "slug": slug}))
         for b, bslug in bslugs.items():
             mine = [n for n in data.current if not n.meta.buildings or b in n.meta.buildings]
-            lists.append((f"notices/building/{bslug}.md", ctx.t("notices.building_title", name=b),
+            lists.append((f"notices/building/{bslug}/", ctx.t("notices.building_title", name=b),
                           ordered(mine), {"kind": "building", "building": b}))
-        list_template = ctx.env.get_template("portal/notice_list.md")
-        nav = {"categories": data.categories, "buildings": bslugs, "months": months}
-        for path, title, notices, extra in lists:
+        list_html = ctx.env.get_template("portal/notice_list.html")
+        list_md = ctx.env.get_template("portal/notice_list.md")
+        for base, title, notices, extra in lists:
             pages = [notices[i:i + per_page] for i in range(0, len(notices), per_page)] or [[]]
-            base = path.removesuffix(".md").removesuffix("/index")
-            for number, chunk in enumerate(pages, start=1):
-                p = path if number == 1 else f"{base}/page/{number}.md"
-                url = page_url(p)
-                out.append(OutputFile(p, list_template.render(
-                    title=title, notices=chunk, page=url, number=number, pages=len(pages),
-                    page_urls=[page_url(path)] + [page_url(f"{base}/page/{k}.md")
-                                                  for k in range(2, len(pages) + 1)],
-                    nav=nav, **extra, **common)))
+            urls = [base] + [f"{base}page/{k}/" for k in range(2, len(pages) + 1)]
+            for number, (chunk, url) in enumerate(zip(pages, urls, strict=True), start=1):
+                values = dict(title=title, notices=chunk, page=url, number=number,
+                              pages=len(pages), page_urls=urls, nav=nav, **extra, **common)
+                if url == "notices/":  # in the navigation: a real MkDocs page
+                    out.append(OutputFile("notices/index.md", list_md.render(**values)))
+                else:
+                    full = title + (ctx.t("notices.page_n", n=number) if number > 1 else "")
+                    out.append(LightPage(url, full, list_html.render(**values)))
 
         by_month: dict[str, list[Notice]] = defaultdict(list)
         for n in data.items:
             by_month[n.month].append(n)
-        archive = ctx.env.get_template("portal/notice_archive.md")
-        out.append(OutputFile("notices/archive.md", archive.render(
+        common["nav"] = nav
+        out.append(OutputFile("notices/archive.md", ctx.env.get_template(
+            "portal/notice_archive.md").render(
             months=[(m, len(by_month[m])) for m in months], month=None, notices=[],
-            page="notices/archive/", nav=nav, **common)))
+            page="notices/archive/", **common)))
+        archive = ctx.env.get_template("portal/notice_archive.html")
         for m in months:
-            y, mm = m.split("-")
-            url = f"notices/archive/{y}/{mm}/"
-            out.append(OutputFile(f"notices/archive/{y}/{mm}.md", archive.render(
-                months=[], month=m, notices=by_month[m], page=url, nav=nav, **common)))
-        out.extend(notice_feeds.render(data, ctx))
+            url = f"notices/archive/{m.replace('-', '/')}/"
+            out.append(LightPage(url, ctx.t("notices.archive_month", month=m), archive.render(
+                months=[], month=m, notices=by_month[m], page=url, **common)))
+        out.extend(notice_feeds.render(data, ctx, html))
         return out
 
     def nav(self, data: Notices, ctx: BuildContext) -> NavItem | None:
@@ -316,7 +324,7 @@ class NoticesFeature(Feature):
         alerts = [n for n in ordered(current) if n.urgent_or_important]
         latest_n = int(ctx.options.get("home_latest_notices") or 5)
         latest = [n for n in current if n not in alerts][:latest_n]
-        common = {"rel": relative, "page": ""}
+        common = {"rel": relative, "page": "", "item": ItemRenderer(ctx)}
         blocks = []
         if alerts:
             blocks.append(HomeBlock(10, ctx.render("portal/notices_home_alerts.html",
@@ -327,10 +335,37 @@ class NoticesFeature(Feature):
         return blocks
 
 
+class ItemRenderer:
+    """One list entry per notice and link target: list pages repeat the same entries a lot."""
+
+    def __init__(self, ctx: BuildContext) -> None:
+        self.template = ctx.env.get_template("portal/notice_item.html")
+        self.t = ctx.t
+        self.cache: dict[tuple[str, str], Markup] = {}
+
+    def __call__(self, n: Notice, page: str) -> Markup:
+        href = relative(n.url, page)
+        key = (n.url, href)
+        if key not in self.cache:
+            self.cache[key] = Markup(self.template.render(n=n, href=href, t=self.t))
+        return self.cache[key]
+
+
 def notice_qr(url: str) -> str:
     """An inline SVG QR code whose payload is the notice's absolute URL."""
     import segno
 
-    svg: str = segno.make(url, error="m", micro=False).svg_inline(
+    # A fixed mask: choosing the best of eight costs 4x and any mask scans from paper.
+    svg: str = segno.make(url, error="m", micro=False, mask=0).svg_inline(
         scale=3, border=2, title=url, svgclass="portal-qr__code", lineclass=None)
     return svg
+
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _text(html: str) -> str:
+    """Plain text of rendered HTML, for the search index."""
+    import html as html_lib
+
+    return html_lib.unescape(_TAGS.sub(" ", html)).strip()

@@ -1,0 +1,104 @@
+"""MkDocs side of LightPage: render the theme once per folder depth, fill pages into it.
+
+Every link the theme writes is relative to the page, and for a page at depth d it is
+'../' * d followed by the site path, whatever the page's own folders are called. So a
+shell rendered for an invented page at the same depth serves every page at that depth,
+once the invented URL (in the canonical link) is replaced by the real one.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import escape
+from mkdocs.commands.build import get_context
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import File
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+
+from .pipeline import LightPage
+
+TITLE = "PORTALSHELLTITLE"
+DESCRIPTION = "PORTALSHELLDESCRIPTION"
+CONTENT = "<!--PORTALSHELLCONTENT-->"
+URL = "PORTALSHELLURL"
+_MARKERS = re.compile(f"({TITLE}|{DESCRIPTION}|{re.escape(CONTENT)}|{URL}/)")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def depth(url: str) -> int:
+    return url.strip("/").count("/") + 1 if url.strip("/") else 0
+
+
+class Shells:
+    """Theme shells by depth, each split once into literal text and marker slots."""
+
+    def __init__(self, config: MkDocsConfig, nav: Navigation, files: Any,
+                 env: jinja2.Environment) -> None:
+        self.config, self.nav, self.files, self.env = config, nav, files, env
+        self._parts: dict[int, list[str]] = {}
+
+    def _shell(self, d: int) -> list[str]:
+        if d not in self._parts:
+            fake = "/".join([URL] + ["s"] * (d - 1)) + ".md" if d else "index.md"
+            file = File.generated(self.config, fake, content="")
+            page = Page(TITLE, file, self.config)
+            page.content = CONTENT
+            page.meta = {"hide": ["navigation", "toc"], "description": DESCRIPTION,
+                         "search": {"exclude": True}}
+            context = get_context(self.nav, self.files, self.config, page)
+            html = self.env.get_template("main.html").render(context)
+            self._parts[d] = _MARKERS.split(html)
+        return self._parts[d]
+
+    def render(self, page: LightPage) -> str:
+        fill = {TITLE: str(escape(page.title)), DESCRIPTION: str(escape(page.description)),
+                CONTENT: page.html, URL + "/": page.url}
+        parts = self._shell(depth(page.url))
+        return "".join(fill.get(p, p) if i % 2 else p for i, p in enumerate(parts))
+
+
+def write_pages(shells: Shells, pages: Iterable[LightPage], site_dir: Path) -> None:
+    for page in pages:
+        out = site_dir / page.url / "index.html"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(shells.render(page), encoding="utf-8")
+
+
+def segment(text: str) -> str:
+    """Chinese words separated by zero-width spaces, as Material's search plugin does."""
+    import jieba
+
+    return _HAN.sub(lambda m: "\u200b" + "\u200b".join(jieba.cut(m.group(0), HMM=False))
+                    + "\u200b", text).strip("\u200b")
+
+
+def add_to_search_index(site_dir: Path, pages: Iterable[LightPage]) -> None:
+    path = site_dir / "search" / "search_index.json"
+    if not path.is_file():  # search plugin not enabled
+        return
+    index = json.loads(path.read_text(encoding="utf-8"))
+    for page in pages:
+        if page.search_text is not None:
+            index["docs"].append({"location": page.url, "title": segment(page.title),
+                                  "text": segment(str(escape(page.search_text)))})
+    path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")),
+                    encoding="utf-8")
+
+
+def add_to_sitemap(site_dir: Path, site_url: str, pages: Iterable[LightPage]) -> None:
+    path = site_dir / "sitemap.xml"
+    if not path.is_file():
+        return
+    base = site_url.rstrip("/") + "/"
+    extra = "".join(f"<url><loc>{escape(base + p.url)}</loc></url>\n" for p in pages)
+    xml = path.read_text(encoding="utf-8").replace("</urlset>", extra + "</urlset>")
+    path.write_text(xml, encoding="utf-8")
+    (site_dir / "sitemap.xml.gz").write_bytes(gzip.compress(xml.encode("utf-8"), mtime=0))
