@@ -1,4 +1,8 @@
-"""The portal's own interface strings, one catalogue per language (locales/*.yml)."""
+"""The portal's own interface strings: one catalogue per language, one file per feature.
+
+locales/<language>/*.yml are merged into the catalogue of that language; keys are
+prefixed by feature ("notices.expired"), so files never overlap.
+"""
 
 from __future__ import annotations
 
@@ -13,15 +17,21 @@ DEFAULT = "zh"
 
 @cache
 def catalogue(language: str) -> dict[str, str]:
-    path = LOCALES / f"{language}.yml"
-    if not path.is_file():
-        path = LOCALES / "en.yml"
-    data: dict[str, str] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    folder = LOCALES / language
+    if not folder.is_dir():
+        folder = LOCALES / "en"
+    data: dict[str, str] = {}
+    for path in sorted(folder.glob("*.yml")):
+        part = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        clash = set(part) & set(data)
+        if clash:
+            raise ValueError(f"{path}: keys defined in another file too: {sorted(clash)}")
+        data.update(part)
     return data
 
 
 def languages() -> list[str]:
-    return sorted(p.stem for p in LOCALES.glob("*.yml"))
+    return sorted(p.name for p in LOCALES.iterdir() if p.is_dir())
 
 
 class Translator:
@@ -29,12 +39,12 @@ class Translator:
 
     def __init__(self, language: str) -> None:
         base = language.split("-")[0].split("_")[0].lower()
-        self.language = base if (LOCALES / f"{base}.yml").is_file() else "en"
+        self.language = base if (LOCALES / base).is_dir() else "en"
         self._strings = catalogue(self.language)
 
     def __call__(self, key: str, **values: object) -> str:
         try:
             text = self._strings[key]
         except KeyError:
-            raise KeyError(f"interface string {key!r} is missing from locales/{self.language}.yml") from None
+            raise KeyError(f"interface string {key!r} is missing from locales/{self.language}/") from None
         return text.format(**values) if values else text
