@@ -200,3 +200,106 @@ def run_axe(page: Any) -> list[dict[str, Any]]:
 def artifact(name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name
+
+
+# --- DynamoDB Local (the official engine, in memory, once per test session) ---------------
+
+EMULATOR = ROOT / "tools" / "node_modules" / "amplify-dynamodb-simulator" / "emulator"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 30.0) -> None:
+    import socket
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def dynamodb_endpoint() -> Iterator[str]:
+    import subprocess
+
+    port = free_port()
+    proc = subprocess.Popen(
+        ["java", "-Djava.library.path=DynamoDBLocal_lib", "-jar", "DynamoDBLocal.jar",
+         "-inMemory", "-port", str(port)],
+        cwd=EMULATOR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def ddb(dynamodb_endpoint: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("dynamodb", endpoint_url=dynamodb_endpoint, region_name="ap-east-1",
+                        aws_access_key_id="local", aws_secret_access_key="local",
+                        config=Config(retries={"max_attempts": 2, "mode": "standard"}))
+
+
+@pytest.fixture
+def table(ddb: Any) -> Iterator[str]:
+    """A fresh table per test, created the way the app's set-up creates it."""
+    import uuid
+
+    from chalicelib.store import create_table
+
+    name = f"t-{uuid.uuid4().hex[:12]}"
+    create_table(ddb, name)
+    yield name
+    ddb.delete_table(TableName=name)
+
+
+class Clock:
+    """A settable clock: tests move time instead of sleeping."""
+
+    def __init__(self, now: float = 1_795_400_000.0) -> None:  # 2026-11-23 (UTC)
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def service(ddb: Any, table: str, clock: Clock) -> Any:
+    from chalicelib.service import Service, Settings
+    from chalicelib.store import Store
+
+    return Service(Store(table, ddb), Settings(secret=b"test-secret", rate_limit=1000), clock)
+
+
+@pytest.fixture
+def api_client(service: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """chalice.test.Client over the real app, its service bound to this test's table."""
+    from chalice.test import Client
+
+    import chalicelib.service
+    from app import app
+
+    monkeypatch.setattr(chalicelib.service, "_service", service)
+    with Client(app) as client:
+        yield client

@@ -1,0 +1,1 @@
+"""Service layer and DynamoDB store behind the Chalice app (app.py only routes)."""

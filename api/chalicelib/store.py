@@ -1,0 +1,174 @@
+"""DynamoDB store: one table, items keyed by PK/SK.
+
+    item          PK                     SK              other keys
+    case          CASE#<receipt>         CASE            GSI1PK=MONTH#<yyyy-mm>, GSI1SK=<created>#<receipt>
+    contact       CASE#<receipt>         PII             ttl (retention; DynamoDB deletes it)
+    rate counter  RATE#<sha256(ip)>      W#<window>      ttl (window end)
+
+A submission is one TransactWriteItems: count the client's submission in its window
+(refused past the limit), put the case if no case has that receipt, put the contact
+item. A retry with the same Idempotency-Key maps to the same receipt, so its put is
+refused and nothing is stored twice. Contact details live on their own item so they
+expire (TTL) while the case and its statistics stay.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .errors import Unavailable
+
+_ser, _de = TypeSerializer(), TypeDeserializer()
+_BUSY = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+         "InternalServerError", "ServiceUnavailable", "TransactionConflictException",
+         "TransactionInProgressException", "LimitExceededException"}
+
+TABLE_DEFINITION: dict[str, Any] = {
+    "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"},
+                  {"AttributeName": "SK", "KeyType": "RANGE"}],
+    "AttributeDefinitions": [{"AttributeName": n, "AttributeType": "S"}
+                             for n in ("PK", "SK", "GSI1PK", "GSI1SK")],
+    "GlobalSecondaryIndexes": [{
+        "IndexName": "GSI1",
+        "KeySchema": [{"AttributeName": "GSI1PK", "KeyType": "HASH"},
+                      {"AttributeName": "GSI1SK", "KeyType": "RANGE"}],
+        "Projection": {"ProjectionType": "ALL"},
+    }],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+TTL_ATTRIBUTE = "ttl"
+
+
+def to_item(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: _ser.serialize(v) for k, v in data.items() if v is not None}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _de.deserialize(v) for k, v in item.items()}
+
+
+class Refused(Exception):
+    """The write was cancelled by a condition: `reasons` names the items that failed it."""
+
+    def __init__(self, *reasons: str) -> None:
+        super().__init__(", ".join(reasons))
+        self.reasons = set(reasons)
+
+
+@dataclass
+class Store:
+    table: str
+    client: Any
+
+    def _call(self, op: str, **kwargs: Any) -> Any:
+        if op != "transact_write_items":  # transactions name the table in each item
+            kwargs["TableName"] = self.table
+        try:
+            return getattr(self.client, op)(**kwargs)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in _BUSY:
+                raise Unavailable() from exc
+            if code == "TransactionCanceledException":
+                reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+                failed = [name for name, r in zip(("rate", "case", "contact"), reasons, strict=False)
+                          if r == "ConditionalCheckFailed"]
+                if failed:
+                    raise Refused(*failed) from exc
+                if any(r in _BUSY or r in ("ThrottlingError", "TransactionConflict") for r in reasons):
+                    raise Unavailable() from exc
+            if code == "ConditionalCheckFailedException":
+                raise Refused("condition") from exc
+            raise
+        except BotoCoreError as exc:  # connection refused, timeouts: the database is unreachable
+            raise Unavailable() from exc
+
+    def create_case(self, case: dict[str, Any], contact: dict[str, Any] | None,
+                    rate_key: dict[str, str], rate_ttl: int, limit: int) -> None:
+        items: list[dict[str, Any]] = [
+            {"Update": {
+                "TableName": self.table, "Key": to_item(rate_key),
+                "UpdateExpression": "ADD n :one SET #ttl = :ttl",
+                "ConditionExpression": "attribute_not_exists(n) OR n < :limit",
+                "ExpressionAttributeNames": {"#ttl": TTL_ATTRIBUTE},
+                "ExpressionAttributeValues": to_item({":one": 1, ":ttl": rate_ttl, ":limit": limit}),
+            }},
+            {"Put": {"TableName": self.table, "Item": to_item(case),
+                     "ConditionExpression": "attribute_not_exists(PK)"}},
+        ]
+        if contact:
+            items.append({"Put": {"TableName": self.table, "Item": to_item(contact)}})
+        self._call("transact_write_items", TransactItems=items)
+
+    def get(self, pk: str, sk: str, consistent: bool = True) -> dict[str, Any] | None:
+        out = self._call("get_item", Key=to_item({"PK": pk, "SK": sk}), ConsistentRead=consistent)
+        item = out.get("Item")
+        return from_item(item) if item else None
+
+    def update(self, pk: str, sk: str, expression: str, values: dict[str, Any],
+               condition: str | None = None, names: dict[str, str] | None = None) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "Key": to_item({"PK": pk, "SK": sk}), "UpdateExpression": expression,
+            "ExpressionAttributeValues": to_item(values), "ReturnValues": "ALL_NEW",
+        }
+        if condition:
+            kwargs["ConditionExpression"] = condition
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
+        return from_item(self._call("update_item", **kwargs)["Attributes"])
+
+    def query_month(self, month: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "IndexName": "GSI1", "KeyConditionExpression": "GSI1PK = :pk",
+            "ExpressionAttributeValues": to_item({":pk": f"MONTH#{month}"}),
+        }
+        while True:
+            out = self._call("query", **kwargs)
+            items.extend(from_item(i) for i in out.get("Items", []))
+            if "LastEvaluatedKey" not in out:
+                return items
+            kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+
+    def scan_prefix(self, prefix: str, sk: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "FilterExpression": "begins_with(PK, :p) AND SK = :sk",
+            "ExpressionAttributeValues": to_item({":p": prefix, ":sk": sk}),
+        }
+        while True:
+            out = self._call("scan", **kwargs)
+            items.extend(from_item(i) for i in out.get("Items", []))
+            if "LastEvaluatedKey" not in out:
+                return items
+            kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+
+
+def client_from_env() -> Any:
+    """A DynamoDB client from the environment (DYNAMODB_ENDPOINT for DynamoDB Local)."""
+    import boto3
+
+    config = Config(connect_timeout=2, read_timeout=5,
+                    retries={"max_attempts": 3, "mode": "standard"})
+    return boto3.client("dynamodb", endpoint_url=os.environ.get("DYNAMODB_ENDPOINT") or None,
+                        region_name=os.environ.get("AWS_REGION") or os.environ.get(
+                            "AWS_DEFAULT_REGION") or "ap-east-1", config=config)
+
+
+def create_table(client: Any, name: str) -> None:
+    """Create the table (and TTL) if it does not exist; used locally and in tests."""
+    try:
+        client.create_table(TableName=name, **TABLE_DEFINITION)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceInUseException":
+            raise
+        return
+    client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.2})
+    client.update_time_to_live(TableName=name, TimeToLiveSpecification={
+        "Enabled": True, "AttributeName": TTL_ATTRIBUTE})

@@ -1,0 +1,258 @@
+"""Owners send messages through the public API; DynamoDB Local stores each exactly once."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from typing import Any
+
+import pytest
+
+from chalicelib.service import Service, Settings
+from chalicelib.store import Store
+from conftest import Clock
+
+GOOD = {
+    "kind": "complaint", "category": "noise", "subject": "夜间施工噪音",
+    "body": "3栋旁边工地晚上十一点还在施工，影响休息。",
+    "building": "3栋", "unit": "1502",
+    "contact": {"name": "王阿姨", "phone": "138 0000 1234", "email": "wang@example.com"},
+}
+RECEIPT = re.compile(r"^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$")
+
+
+def post(client: Any, body: Any, key: str | None = "key-0000001", path: str = "/suggestions",
+         headers: dict[str, str] | None = None) -> Any:
+    h = {"Content-Type": "application/json", **({"Idempotency-Key": key} if key else {}),
+         **(headers or {})}
+    raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
+    return client.http.post(path, headers=h, body=raw)
+
+
+def items(ddb: Any, table: str) -> list[dict[str, Any]]:
+    return ddb.scan(TableName=table)["Items"]
+
+
+def cases(ddb: Any, table: str) -> list[dict[str, Any]]:
+    return [i for i in items(ddb, table) if i["SK"]["S"] == "CASE"]
+
+
+def test_submission_returns_a_receipt_and_the_committed_response_time(
+        api_client: Any, ddb: Any, table: str) -> None:
+    r = post(api_client, GOOD)
+    assert r.status_code == 201
+    body = r.json_body
+    assert RECEIPT.match(body["receipt"])
+    assert body["respond_within_hours"] == 24 and body["status"] == "received"
+    assert body["respond_by"] == "2026-11-24T02:13:20Z"  # 24 h after 2026-11-23 02:13:20Z
+    stored = cases(ddb, table)
+    assert len(stored) == 1 and stored[0]["receipt"]["S"] == body["receipt"]
+
+
+@pytest.mark.parametrize(("kind", "hours"), [("service_request", 2), ("complaint", 24),
+                                             ("suggestion", 72), ("praise", 72)])
+def test_each_kind_has_its_time_limit(api_client: Any, kind: str, hours: int) -> None:
+    r = post(api_client, {**GOOD, "kind": kind}, key=f"key-{kind}")
+    assert r.status_code == 201 and r.json_body["respond_within_hours"] == hours
+
+
+def test_contact_details_live_on_their_own_item_that_expires(api_client: Any, ddb: Any,
+                                                             table: str) -> None:
+    receipt = post(api_client, GOOD).json_body["receipt"]
+    case = ddb.get_item(TableName=table, Key={"PK": {"S": f"CASE#{receipt}"}, "SK": {"S": "CASE"}})["Item"]
+    pii = ddb.get_item(TableName=table, Key={"PK": {"S": f"CASE#{receipt}"}, "SK": {"S": "PII"}})["Item"]
+    for private in ("name", "phone", "email", "unit"):
+        assert private not in case
+    assert pii["phone"]["S"] == "138 0000 1234" and pii["unit"]["S"] == "1502"
+    assert int(pii["ttl"]["N"]) == 1_795_400_000 + 365 * 86400
+
+
+def test_status_lookup_shows_the_public_view_only(api_client: Any) -> None:
+    receipt = post(api_client, GOOD).json_body["receipt"]
+    r = api_client.http.get(f"/suggestions/{receipt.lower().replace('-', ' ')}")
+    assert r.status_code == 200
+    view = r.json_body
+    assert set(view) == {"receipt", "kind", "category", "created_at", "respond_by", "status",
+                         "reply", "timeline", "can_rate", "rating"}
+    assert view["status"] == "received" and view["timeline"][0]["status"] == "received"
+    text = json.dumps(view, ensure_ascii=False)
+    for private in ("王阿姨", "138 0000 1234", "wang@example.com", "1502", "3栋",
+                    "夜间施工噪音", "工地"):
+        assert private not in text
+
+
+@pytest.mark.parametrize("code", ["K7M4", "K7M4-QX9O", "!!!!-!!!!"])
+def test_a_malformed_receipt_is_a_400(api_client: Any, code: str) -> None:
+    r = api_client.http.get(f"/suggestions/{code}")
+    assert r.status_code == 400 and r.json_body["code"] == "invalid"
+    assert r.json_body["field"] == "receipt"
+
+
+def test_an_unknown_receipt_is_a_404(api_client: Any) -> None:
+    r = api_client.http.get("/suggestions/K7M4-QX9P")
+    assert r.status_code == 404 and r.json_body == {
+        "code": "not_found", "message": "No case with this receipt code."}
+
+
+def test_a_retry_with_the_same_key_returns_the_original_receipt(api_client: Any, ddb: Any,
+                                                                 table: str) -> None:
+    first = post(api_client, GOOD, key="retry-key-1")
+    again = post(api_client, GOOD, key="retry-key-1")
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json_body["receipt"] == first.json_body["receipt"]
+    assert len(cases(ddb, table)) == 1
+
+
+def test_the_same_key_with_another_message_is_refused(api_client: Any, ddb: Any, table: str) -> None:
+    post(api_client, GOOD, key="retry-key-2")
+    r = post(api_client, {**GOOD, "subject": "另一件事"}, key="retry-key-2")
+    assert r.status_code == 422 and r.json_body["code"] == "idempotency_key_reused"
+    assert len(cases(ddb, table)) == 1
+
+
+def test_twenty_concurrent_identical_submissions_store_one_item(ddb: Any, table: str) -> None:
+    service = Service(Store(table, ddb), Settings(secret=b"s", rate_limit=1000), Clock())
+    results: list[tuple[int, dict[str, Any]]] = []
+    barrier = threading.Barrier(20)
+
+    def send() -> None:
+        barrier.wait()
+        results.append(service.submit(GOOD, "same-key-everyone", "10.0.0.1"))
+
+    threads = [threading.Thread(target=send) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 20
+    assert sorted(s for s, _ in results) == [200] * 19 + [201]
+    assert len({b["receipt"] for _, b in results}) == 1
+    assert len(cases(ddb, table)) == 1
+    assert len([i for i in items(ddb, table) if i["SK"]["S"] == "PII"]) == 1
+
+
+INVALID = [
+    ({**GOOD, "kind": "rant"}, "kind", "invalid"),
+    ({k: v for k, v in GOOD.items() if k != "kind"}, "kind", "required"),
+    ({**GOOD, "category": "weather"}, "category", "invalid"),
+    ({**GOOD, "subject": "噪"}, "subject", "too_short"),
+    ({**GOOD, "subject": "噪" * 61}, "subject", "too_long"),
+    ({**GOOD, "body": "太吵"}, "body", "too_short"),
+    ({**GOOD, "body": "吵" * 2001}, "body", "too_long"),
+    ({**GOOD, "body": 12345}, "body", "invalid"),
+    ({**GOOD, "body": "正文正文正文\x00"}, "body", "invalid"),
+    ({**GOOD, "building": "楼" * 21}, "building", "too_long"),
+    ({**GOOD, "anonymous": "yes"}, "anonymous", "invalid"),
+    ({**GOOD, "anonymous": True}, "anonymous", "invalid"),
+    ({**GOOD, "contact": {"phone": "call me"}}, "contact.phone", "invalid"),
+    ({**GOOD, "contact": {"email": "not-an-address"}}, "contact.email", "invalid"),
+    ({**GOOD, "contact": {"fax": "123"}}, "contact.fax", "unknown_field"),
+    ({**GOOD, "contact": "王阿姨"}, "contact", "invalid"),
+    ({**GOOD, "priority": "high"}, "priority", "unknown_field"),
+    ([GOOD], "(body)", "invalid"),
+]
+
+
+@pytest.mark.parametrize(("body", "field", "code"), INVALID,
+                         ids=[f"{f}-{c}-{i}" for i, (_, f, c) in enumerate(INVALID)])
+def test_every_validation_rule_answers_400_with_the_field(api_client: Any, ddb: Any, table: str,
+                                                          body: Any, field: str, code: str) -> None:
+    r = post(api_client, body)
+    assert r.status_code == 400
+    assert r.json_body["code"] == code and r.json_body["field"] == field
+    assert r.json_body["message"]
+    assert cases(ddb, table) == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "headers", "status", "code"),
+    [
+        (b'{"kind": ', {}, 400, "invalid_json"),
+        (b'\xff\xfe{"kind":"complaint"}', {}, 400, "invalid_encoding"),
+        (b"[" * 8000 + b"]" * 8000, {}, 400, "invalid_json"),
+        (b'{"rating": NaN}', {}, 400, "invalid_json"),
+        (b'{"body": "' + b"x" * 20_000 + b'"}', {}, 413, "too_large"),
+        (b"kind=complaint", {"Content-Type": "application/x-www-form-urlencoded"}, 415,
+         "unsupported_media_type"),
+        (b"<a/>", {"Content-Type": "application/vnd.weird"}, 415, "unsupported_media_type"),
+    ],
+    ids=["truncated", "not-utf8", "deeply-nested", "nan", "oversize", "form", "unknown-type"],
+)
+def test_hostile_bodies_get_a_4xx_json_error(api_client: Any, raw: bytes, headers: dict[str, str],
+                                             status: int, code: str) -> None:
+    r = post(api_client, raw, headers=headers)
+    assert r.status_code == status
+    assert json.loads(r.body)["code"] == code
+
+
+def test_wrong_method_is_a_json_405(api_client: Any) -> None:
+    r = api_client.http.request("DELETE", "/suggestions", headers={}, body=b"")
+    assert r.status_code == 405 and json.loads(r.body)["code"] == "method_not_allowed"
+
+
+def test_honeypot_is_refused_and_nothing_stored(api_client: Any, ddb: Any, table: str) -> None:
+    r = post(api_client, {**GOOD, "website": "http://spam.example"})
+    assert r.status_code == 400 and r.json_body["code"] == "honeypot"
+    assert items(ddb, table) == []
+
+
+def test_anonymous_messages_carry_no_contact(api_client: Any) -> None:
+    r = post(api_client, {**GOOD, "anonymous": True, "contact": {}, "unit": ""})
+    assert r.status_code == 201
+
+
+def test_rate_limit_answers_429_with_retry_after(ddb: Any, table: str, clock: Clock,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalice.test import Client
+
+    import chalicelib.service
+    from app import app
+
+    service = Service(Store(table, ddb), Settings(secret=b"s", rate_limit=3, rate_window=600), clock)
+    monkeypatch.setattr(chalicelib.service, "_service", service)
+    with Client(app) as client:
+        assert [post(client, GOOD, key=f"rate-key-{i}").status_code for i in range(3)] == [201] * 3
+        # a retry of an accepted message is not a new submission
+        assert post(client, GOOD, key="rate-key-0").status_code == 200
+        r = post(client, GOOD, key="rate-key-3")
+        assert r.status_code == 429 and r.json_body["code"] == "rate_limited"
+        assert int(r.headers["Retry-After"]) == 600 - int(clock.now % 600)
+        clock.now += 600
+        assert post(client, GOOD, key="rate-key-3").status_code == 201
+    rate_items = [i for i in items(ddb, table) if i["PK"]["S"].startswith("RATE#")]
+    assert rate_items and all("ttl" in i for i in rate_items)
+    assert all("10.0" not in i["PK"]["S"] and "127.0" not in i["PK"]["S"] for i in rate_items)
+
+
+def test_owner_rates_once_after_resolution(api_client: Any, service: Service) -> None:
+    receipt = post(api_client, GOOD).json_body["receipt"]
+    path = f"/suggestions/{receipt}/feedback"
+    r = post(api_client, {"rating": 5, "comment": "谢谢"}, path=path)
+    assert r.status_code == 409 and r.json_body["code"] == "not_resolved"
+    service.assign(receipt, 2, "工程部")
+    service.set_status(receipt, "resolved", "已协调施工方晚上十点后停工。")
+    assert post(api_client, {"rating": 6}, path=path).status_code == 400
+    r = post(api_client, {"rating": 5, "comment": "谢谢"}, path=path)
+    assert r.status_code == 200 and r.json_body["rating"] == 5 and not r.json_body["can_rate"]
+    again = post(api_client, {"rating": 1}, path=path)
+    assert again.status_code == 409 and again.json_body["code"] == "already_rated"
+    view = api_client.http.get(f"/suggestions/{receipt}").json_body
+    assert view["reply"] == "已协调施工方晚上十点后停工。"
+    assert [t["status"] for t in view["timeline"]] == ["received", "assigned", "resolved"]
+
+
+def test_cors_allows_only_the_portal_origin(api_client: Any) -> None:
+    r = post(api_client, GOOD, headers={"Origin": "http://127.0.0.1:8000"})
+    assert r.headers["Access-Control-Allow-Origin"] == "http://127.0.0.1:8000"
+    assert "Idempotency-Key" in r.headers["Access-Control-Allow-Headers"]
+
+
+def test_importing_the_app_builds_no_client() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.path.insert(0, 'api'); import app, chalicelib.service as s; "
+            "assert s._service is None; print('botocore.client' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() in ("True", "False")
