@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  built {name} with {n} notices: {best['wall']:.1f} s", file=sys.stderr)
 
     small, large = args.sizes
-    print(f"\n| site | notices | wall time (s) | build time in-process (s) | peak memory (MiB) |")
+    print("\n| site | notices | wall time (s) | build time in-process (s) | peak memory (MiB) |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for (name, n), r in rows.items():
         print(f"| {name} | {n:,} | {r['wall']:.2f} | {r['seconds']:.2f} | {r['peak_mib']:.0f} |")
@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     base_growth = (rows[("baseline: Material blog", large)]["wall"]
                    / rows[("baseline: Material blog", small)]["wall"])
     ok_ratio, ok_growth = ratio <= 0.5, growth <= 2.05
-    print(f"\n| target | measured | holds |\n| --- | ---: | --- |")
+    print("\n| target | measured | holds |\n| --- | ---: | --- |")
     print(f"| portal / baseline at {small:,} <= 0.5 | {ratio:.2f} | {'yes' if ok_ratio else 'NO'} |")
     print(f"| portal {large:,} / {small:,} <= 2.05 | {growth:.2f} | {'yes' if ok_growth else 'NO'} |")
     print(f"| (baseline {large:,} / {small:,}) | {base_growth:.2f} | |")
