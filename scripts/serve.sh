@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# README command one: set everything up, then serve the portal with live reload.
+# README command one: set everything up, then run the portal: DynamoDB Local (data kept
+# in .data/dynamodb), the API under chalice local, and the site with live reload.
 # Usage: bash scripts/serve.sh [--port 8000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,9 +10,8 @@ PORT=8000
 while [ $# -gt 0 ]; do
   case "$1" in
     --port) PORT=$2; shift 2 ;;
-    -h|--help) sed -n '2,3p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,4p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-echo "Portal: http://127.0.0.1:${PORT}/  (Ctrl-C stops it)"
-exec .venv/bin/mkdocs serve --livereload --dev-addr "127.0.0.1:${PORT}"
+exec .venv/bin/python -m portal.devstack --port "$PORT"

@@ -42,6 +42,10 @@ class Translator:
         self.language = base if (LOCALES / base).is_dir() else "en"
         self._strings = catalogue(self.language)
 
+    def prefixed(self, prefix: str) -> dict[str, str]:
+        """Every string under `prefix`, without it (for the browser's scripts)."""
+        return {k[len(prefix):]: v for k, v in self._strings.items() if k.startswith(prefix)}
+
     def __call__(self, key: str, **values: object) -> str:
         try:
             text = self._strings[key]

@@ -38,6 +38,8 @@ class PortalConfig(Config):
     home_latest_notices = c.Type(int, default=5)
     # QR codes on notices (for printing); off only to measure what they cost.
     qr = c.Type(bool, default=True)
+    # Base URL of the suggestions API; the PORTAL_API_URL environment variable overrides it.
+    api_url = c.Type(str, default="http://127.0.0.1:8002")
 
 
 def yamlstr(value: object) -> Markup:
@@ -77,7 +79,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             env=env,
             markdown=markdown_converter(list(config.markdown_extensions), dict(config.mdx_configs)),
             options={k: self.config[k] for k in (
-                "notice_categories", "notices_per_page", "home_latest_notices", "qr")},
+                "notice_categories", "notices_per_page", "home_latest_notices", "qr", "api_url")},
         )
         try:
             self.portal = load(ctx, all_features())

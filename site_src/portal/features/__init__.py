@@ -5,8 +5,9 @@ from __future__ import annotations
 from ..pipeline import Feature
 from .handbook import Handbook
 from .notices import NoticesFeature
+from .suggestions import SuggestionsFeature
 
 
 def all_features() -> list[Feature]:
     """Every section, in the order of the navigation tabs."""
-    return [NoticesFeature(), Handbook()]
+    return [NoticesFeature(), Handbook(), SuggestionsFeature()]

@@ -1,0 +1,160 @@
+"""The local stack: DynamoDB Local, the API under `chalice local`, the site under `mkdocs serve`.
+
+`python -m portal.devstack` is what `scripts/serve.sh` runs. The browser tests start the
+same DynamoDB Local and `chalice local` through these functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+EMULATOR = ROOT / "tools" / "node_modules" / "amplify-dynamodb-simulator" / "emulator"
+API_DIR = ROOT / "api"
+LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+                     "AWS_DEFAULT_REGION": "ap-east-1"}
+
+
+class StackError(RuntimeError):
+    """Something the person running the portal has to fix (the message says how)."""
+
+
+def wait_for_port(port: int, timeout: float = 30.0, proc: subprocess.Popen[bytes] | None = None
+                  ) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise StackError(f"the process for port {port} exited with code {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise StackError(f"nothing answers on port {port} after {timeout:.0f} s")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_dynamodb(port: int, data_dir: Path | None) -> subprocess.Popen[bytes]:
+    """DynamoDB Local; with `data_dir` the data survives restarts, without it lives in memory."""
+    if shutil.which("java") is None:
+        raise StackError("Java is needed for DynamoDB Local and was not found. Install it "
+                         "(Debian/Ubuntu: sudo apt-get install default-jre-headless) and run again.")
+    if not (EMULATOR / "DynamoDBLocal.jar").is_file():
+        raise StackError("DynamoDB Local is missing: run bash scripts/setup.sh first.")
+    storage = ["-inMemory"]
+    if data_dir is not None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        storage = ["-sharedDb", "-dbPath", str(data_dir.resolve())]
+    proc = subprocess.Popen(
+        ["java", "-Djava.library.path=DynamoDBLocal_lib", "-jar", "DynamoDBLocal.jar",
+         *storage, "-port", str(port)],
+        cwd=EMULATOR, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wait_for_port(port, proc=proc)
+    return proc
+
+
+def ensure_table(endpoint: str, table: str) -> None:
+    import boto3
+
+    from chalicelib.store import create_table
+
+    client = boto3.client("dynamodb", endpoint_url=endpoint,
+                          region_name=LOCAL_CREDENTIALS["AWS_DEFAULT_REGION"],
+                          aws_access_key_id="local", aws_secret_access_key="local")
+    create_table(client, table)
+
+
+def start_api(port: int, endpoint: str, table: str, origin: str,
+              extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """`chalice local` for the local stage, pointed at DynamoDB Local."""
+    env = {**os.environ, **LOCAL_CREDENTIALS, "DYNAMODB_ENDPOINT": endpoint, "TABLE_NAME": table,
+           "CORS_ORIGIN": origin, **(extra_env or {})}
+    chalice = Path(sys.executable).with_name("chalice")
+    proc = subprocess.Popen(
+        [str(chalice), "local", "--stage", "local", "--host", "127.0.0.1", "--port", str(port),
+         "--no-autoreload"],
+        cwd=API_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port(port, proc=proc)
+    return proc
+
+
+def stop(*procs: subprocess.Popen[bytes] | None) -> None:
+    for proc in procs:
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
+        if proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=10)
+            if proc.poll() is None:
+                proc.kill()
+
+
+@contextlib.contextmanager
+def running(*procs: subprocess.Popen[bytes]) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        stop(*procs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m portal.devstack",
+        description="Run the portal locally: DynamoDB Local (data kept in .data/dynamodb), the API "
+                    "under chalice local, and the site with live reload.")
+    parser.add_argument("--port", type=int, default=8000, help="site port (default 8000)")
+    parser.add_argument("--api-port", type=int, default=8002)
+    parser.add_argument("--db-port", type=int, default=8001)
+    parser.add_argument("--table", default="portal-local")
+    args = parser.parse_args(argv)
+
+    endpoint = f"http://127.0.0.1:{args.db_port}"
+    origin = f"http://127.0.0.1:{args.port}"
+    try:
+        db = start_dynamodb(args.db_port, ROOT / ".data" / "dynamodb")
+    except StackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    procs: list[subprocess.Popen[bytes]] = [db]
+    try:
+        ensure_table(endpoint, args.table)
+        api = start_api(args.api_port, endpoint, args.table, origin)
+        procs.append(api)
+        print(f"DynamoDB Local: {endpoint} (table {args.table}, data in .data/dynamodb)")
+        print(f"API:            http://127.0.0.1:{args.api_port}/suggestions")
+        print(f"Portal:         {origin}/   (Ctrl-C stops everything)", flush=True)
+        env = {**os.environ, "PORTAL_API_URL": f"http://127.0.0.1:{args.api_port}",
+               "NO_MKDOCS_2_WARNING": "1"}
+        site = subprocess.Popen(
+            [str(Path(sys.executable).with_name("mkdocs")), "serve", "--livereload",
+             "--dev-addr", f"127.0.0.1:{args.port}"], cwd=ROOT, env=env)
+        procs.append(site)
+        signal.signal(signal.SIGTERM, lambda *_: site.terminate())
+        return site.wait()
+    except StackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop(*reversed(procs))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,163 @@
+"""An owner sends a message from the built site to `chalice local` and DynamoDB Local."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.store import create_table
+from conftest import ROOT, Server, artifact, build_site, run_axe, serve, site_config
+from portal import devstack
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, dynamodb_endpoint: str, ddb: Any
+          ) -> Iterator[tuple[Server, str]]:
+    """The example site served on localhost, built against a real `chalice local`."""
+    base = tmp_path_factory.mktemp("suggestions")
+    site_dir = base / "site"
+    site_dir.mkdir()
+    table = "browser-cases"
+    create_table(ddb, table)
+    for server in serve(site_dir):
+        origin = server.url.rstrip("/")
+        api_port = devstack.free_port()
+        api = devstack.start_api(api_port, dynamodb_endpoint, table, origin)
+        os.environ["PORTAL_API_URL"] = f"http://127.0.0.1:{api_port}"
+        try:
+            build_site(site_config(base, ROOT / "content", site_dir))
+        finally:
+            del os.environ["PORTAL_API_URL"]
+        try:
+            yield server, table
+        finally:
+            devstack.stop(api)
+
+
+def fill(page: Any) -> None:
+    page.get_by_label("投诉").check()
+    page.get_by_label("类别").select_option("noise")
+    page.locator("#f-subject").fill("夜间施工噪音")
+    page.locator("#f-body").fill("3栋旁边工地晚上十一点还在施工，影响老人休息。")
+    page.get_by_label("楼栋（选填）").select_option("3栋")
+    page.get_by_label("电话").fill("138 0000 1234")
+
+
+def cases(ddb: Any, table: str) -> list[dict[str, Any]]:
+    return [i for i in ddb.scan(TableName=table)["Items"] if i["SK"]["S"] == "CASE"]
+
+
+def test_send_a_complaint_get_a_receipt_and_follow_it(browser: Any, stack: tuple[Server, str],
+                                                      ddb: Any) -> None:
+    server, table = stack
+    before = len(cases(ddb, table))
+    ctx = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
+                              locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(server.url + "suggestions/")
+    assert run_axe(page) == []
+    fill(page)
+    page.get_by_role("button", name="提交").click()
+    code = page.locator("[data-receipt]")
+    code.wait_for(timeout=10_000)
+    receipt = code.inner_text()
+    assert len(receipt) == 9 and receipt[4] == "-"
+    assert "24 小时内" in page.locator("#portal-receipt").inner_text()
+    page.screenshot(path=str(artifact("phone-360-suggestion-receipt.png")), full_page=True)
+    stored = cases(ddb, table)
+    assert len(stored) == before + 1
+    assert any(c["receipt"]["S"] == receipt and c["subject"]["S"] == "夜间施工噪音" for c in stored)
+
+    page.get_by_role("link", name="查看处理进度").click()
+    page.locator("#portal-case").wait_for(timeout=10_000)
+    assert page.locator("[data-status]").inner_text() == "已受理"
+    assert "138" not in page.locator("#portal-case").inner_text()
+    assert run_axe(page) == []
+    page.screenshot(path=str(artifact("phone-360-suggestion-status.png")), full_page=True)
+    assert page.evaluate("localStorage.getItem('portal.suggestion.draft')") is None
+    ctx.close()
+
+
+def test_validation_messages_are_in_chinese_and_nothing_is_sent(
+        browser: Any, stack: tuple[Server, str], ddb: Any) -> None:
+    server, table = stack
+    before = len(cases(ddb, table))
+    page = browser.new_page(locale="zh-CN")
+    page.goto(server.url + "suggestions/")
+    page.locator("#f-subject").fill("噪")
+    page.get_by_role("button", name="提交").click()
+    assert page.locator("#err-kind").inner_text() == "请选择一项。"
+    assert page.locator("#err-subject").inner_text() == "内容太短。"
+    assert page.locator("#err-body").inner_text() == "请填写此项。"
+    assert page.locator("#f-subject").get_attribute("aria-invalid") == "true"
+    assert len(cases(ddb, table)) == before
+    page.close()
+
+
+def test_a_lost_answer_is_retried_with_the_same_key_and_stored_once(
+        browser: Any, stack: tuple[Server, str], ddb: Any) -> None:
+    """The first request reaches the API but its answer is lost; the retry returns the same case."""
+    server, table = stack
+    before = len(cases(ddb, table))
+    page = browser.new_page(locale="zh-CN")
+    calls: list[str] = []
+
+    def lose_first_answer(route: Any) -> None:
+        calls.append(route.request.headers.get("idempotency-key", ""))
+        if len(calls) == 1:
+            route.fetch()  # the case is stored …
+            route.abort("connectionreset")  # … but the owner's phone never hears back
+        else:
+            route.continue_()
+
+    page.route("**/suggestions", lose_first_answer)
+    page.goto(server.url + "suggestions/")
+    fill(page)
+    page.get_by_role("button", name="提交").click()
+    page.locator("[data-receipt]").wait_for(timeout=15_000)
+    assert len(calls) == 2 and calls[0] == calls[1] and len(calls[0]) >= 8
+    assert len(cases(ddb, table)) == before + 1
+    page.close()
+
+
+def test_offline_draft_survives_a_reload_and_is_sent_once_online(
+        browser: Any, stack: tuple[Server, str], ddb: Any) -> None:
+    server, table = stack
+    before = len(cases(ddb, table))
+    ctx = browser.new_context(locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(server.url + "suggestions/")
+    fill(page)
+    ctx.set_offline(True)
+    page.get_by_role("button", name="提交").click()
+    page.get_by_text("网络不稳定").wait_for(timeout=5_000)
+    draft = page.evaluate("JSON.parse(localStorage.getItem('portal.suggestion.draft'))")
+    assert draft["pending"] is True and draft["body"]["subject"] == "夜间施工噪音"
+    ctx.set_offline(False)
+    page.reload()  # the owner closes and reopens the page
+    assert page.locator("#f-subject").input_value() == "夜间施工噪音"
+    page.locator("[data-receipt]").wait_for(timeout=15_000)
+    time.sleep(0.5)
+    assert len(cases(ddb, table)) == before + 1
+    ctx.close()
+
+
+def test_receipt_from_a_link_opens_the_case(browser: Any, stack: tuple[Server, str]) -> None:
+    server, _ = stack
+    page = browser.new_page(locale="zh-CN")
+    page.goto(server.url + "suggestions/status/?code=k7m4qx9p")
+    page.get_by_text("没有找到这个回执码").wait_for(timeout=5_000)
+    page.close()
+
+
+def test_api_url_is_baked_into_the_page(stack: tuple[Server, str]) -> None:
+    server, _ = stack
+    html = (Path(server.root) / "suggestions" / "index.html").read_text(encoding="utf-8")
+    assert 'data-api="http://127.0.0.1:' in html
