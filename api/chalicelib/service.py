@@ -191,6 +191,18 @@ class Service:
         return self.store.update(case["PK"], "CASE", "SET " + ", ".join(sets), values,
                                  names={"#s": "status"})
 
+    def follow_up(self, receipt_text: str, note: str) -> dict[str, Any]:
+        """Record the follow-up call (回访) the company owes every resolved case."""
+        case = self._case(receipt_text)
+        try:
+            return self.store.update(
+                case["PK"], "CASE", "SET followed_up_at = :now, followup_note = :n",
+                {":now": iso(self.clock()), ":n": note, ":resolved": "resolved",
+                 ":closed": "closed"},
+                condition="#s = :resolved OR #s = :closed", names={"#s": "status"})
+        except Refused:
+            raise Conflict("not_resolved", "Follow up once the case is resolved.") from None
+
     def month(self, month: str) -> list[dict[str, Any]]:
         return sorted(self.store.query_month(month), key=lambda c: c["created_at"])
 

@@ -1,0 +1,245 @@
+"""`portal-cases`: the staff's tool for owners' messages, straight against the table.
+
+Staff use their own AWS credentials (IAM); the public API has no staff endpoints. Set
+TABLE_NAME (and DYNAMODB_ENDPOINT for DynamoDB Local) or pass --table / --endpoint.
+
+    portal-cases list --month 2026-11 --status received
+    portal-cases show K7M4-QX9P                 # with the private contact details
+    portal-cases assign K7M4-QX9P --grade 2 --department 工程部
+    portal-cases status K7M4-QX9P in_progress --reply "已安排师傅明早上门。"
+    portal-cases followup K7M4-QX9P --note "电话回访，业主满意"
+    portal-cases export --month 2026-11 --out 2026-11.csv
+    portal-cases summary --month 2026-11        # writes content/reports/suggestions/2026-11.yml
+
+Exit codes: 0 done, 1 refused (bad input, forbidden phrase), 2 not found, 3 database unreachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import statistics
+import sys
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from chalicelib import schema
+from chalicelib.errors import ApiError, NotFound, Unavailable
+from chalicelib.service import Service, Settings
+from chalicelib.store import Store
+
+# DOMAIN.md: answers staff must never give. A reply containing one is refused unless --force.
+FORBIDDEN = {
+    "不归我们管": "that is not our business", "不关我们的事": "that is not our business",
+    "不是我们的事": "that is not our business", "公司规定就是这样": "company rules are like that",
+    "这是公司规定": "company rules are like that", "我不知道": "I don't know",
+    "不清楚": "I don't know", "改天再联系": "we will contact you another day",
+    "改天联系": "we will contact you another day", "以后再说": "we will contact you another day",
+}
+GRADES = {1: "一般", 2: "重要", 3: "严重", 4: "重大"}
+
+
+def forbidden_phrases(reply: str) -> list[str]:
+    return [p for p in FORBIDDEN if p in reply]
+
+
+def hours_between(start: str, end: str) -> float:
+    a = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    b = datetime.fromisoformat(end.replace("Z", "+00:00"))
+    return (b - a).total_seconds() / 3600
+
+
+def summarise(month: str, cases: list[dict[str, Any]], published: str) -> dict[str, Any]:
+    """Counts and service figures for one month; nothing that identifies an owner."""
+    first = [hours_between(c["created_at"], c["first_response_at"]) for c in cases
+             if c.get("first_response_at")]
+    resolved = [c for c in cases if c.get("resolved_at")]
+    to_resolve = [hours_between(c["created_at"], c["resolved_at"]) for c in resolved]
+    followed = [c for c in resolved if c.get("followed_up_at")]
+    ratings = [int(c["feedback"]["rating"]) for c in cases if c.get("feedback")]
+    on_time = [c for c in cases if c.get("first_response_at")
+               and c["first_response_at"] <= c["respond_by"]]
+
+    def median(xs: list[float]) -> float | None:
+        return round(statistics.median(xs), 1) if xs else None
+
+    def share(part: int, whole: int) -> float | None:
+        return round(100 * part / whole, 1) if whole else None
+
+    return {
+        "month": month,
+        "published": published,
+        "received": len(cases),
+        "by_kind": {k: n for k in schema.KINDS if (n := sum(c["kind"] == k for c in cases))},
+        "by_category": dict(sorted(Counter(c["category"] for c in cases).items())),
+        "by_grade": {int(g): n for g, n in sorted(Counter(
+            int(c["grade"]) for c in cases if c.get("grade")).items())},
+        "resolved": len(resolved),
+        "responded_on_time_pct": share(len(on_time), len(first)),
+        "median_hours_to_first_response": median(first),
+        "median_hours_to_resolution": median(to_resolve),
+        "followup_rate_pct": share(len(followed), len(resolved)),
+        "ratings": len(ratings),
+        "satisfied_pct": share(sum(r >= 4 for r in ratings), len(ratings)),
+        "mean_rating": round(statistics.mean(ratings), 2) if ratings else None,
+    }
+
+
+def _service(args: argparse.Namespace) -> Service:
+    import boto3
+    from botocore.config import Config
+
+    table = args.table or os.environ.get("TABLE_NAME")
+    if not table:
+        raise SystemExit("portal-cases: give --table or set TABLE_NAME")
+    client = boto3.client("dynamodb", endpoint_url=args.endpoint or os.environ.get(
+        "DYNAMODB_ENDPOINT") or None, config=Config(connect_timeout=3, read_timeout=10))
+    return Service(Store(table, client), Settings.from_env())
+
+
+def _print_table(rows: list[list[str]], out: Any) -> None:
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        out.write("  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=True))
+                  .rstrip() + "\n")
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _clean(text: Any) -> str:
+    """Owner text shown in a terminal: no control characters (no escape sequences)."""
+    return "".join(ch if ch.isprintable() else " " for ch in str(text))
+
+
+def main(argv: list[str] | None = None, out: Any = None, now: datetime | None = None) -> int:
+    out = out or sys.stdout
+    parser = argparse.ArgumentParser(prog="portal-cases", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=__doc__.split("\n\n", 1)[1])
+    parser.add_argument("--table", help="DynamoDB table (default: $TABLE_NAME)")
+    parser.add_argument("--endpoint", help="DynamoDB endpoint, e.g. http://127.0.0.1:8001 locally")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("list", help="cases of a month, newest last")
+    p.add_argument("--month", default=(now or datetime.now()).strftime("%Y-%m"))
+    p.add_argument("--status", choices=schema.STATUSES)
+    p.add_argument("--kind", choices=list(schema.KINDS))
+    p = sub.add_parser("show", help="one case with its private contact details")
+    p.add_argument("receipt")
+    p = sub.add_parser("assign", help="grade a case (1-4) and give it to a department")
+    p.add_argument("receipt")
+    p.add_argument("--grade", type=int, choices=sorted(GRADES))
+    p.add_argument("--department")
+    p = sub.add_parser("status", help="move a case on, with a reply the owner will read")
+    p.add_argument("receipt")
+    p.add_argument("status", choices=schema.STATUSES)
+    p.add_argument("--reply", default="")
+    p.add_argument("--force", action="store_true", help="send a reply despite a warning")
+    p = sub.add_parser("followup", help="record the follow-up call (回访) after resolution")
+    p.add_argument("receipt")
+    p.add_argument("--note", default="")
+    p = sub.add_parser("export", help="CSV of a month's cases (UTF-8 with BOM, for Excel)")
+    p.add_argument("--month", required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--with-contact", action="store_true", help="include private contact details")
+    p = sub.add_parser("summary", help="write the month's summary for the portal to publish")
+    p.add_argument("--month", required=True)
+    p.add_argument("--content", type=Path, default=Path("content"))
+    args = parser.parse_args(argv)
+
+    try:
+        service = _service(args)
+        return _run(args, service, out, now or datetime.now())
+    except NotFound as exc:
+        print(f"portal-cases: {exc.message}", file=sys.stderr)
+        return 2
+    except Unavailable:
+        print("portal-cases: the table cannot be reached (credentials, network or throttling); "
+              "nothing was changed", file=sys.stderr)
+        return 3
+    except ApiError as exc:
+        print(f"portal-cases: {exc.field or ''}: {exc.message}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace, service: Service, out: Any, now: datetime) -> int:
+    if args.command == "list":
+        cases = [c for c in service.month(args.month)
+                 if (not args.status or c["status"] == args.status)
+                 and (not args.kind or c["kind"] == args.kind)]
+        rows = [["receipt", "created", "kind", "category", "status", "grade", "department",
+                 "subject"]]
+        rows += [[c["receipt"], c["created_at"][:16], schema.KINDS[c["kind"]],
+                  schema.CATEGORIES.get(c["category"], c["category"]), c["status"],
+                  str(c.get("grade", "")), _clean(c.get("department", "")),
+                  _clean(c["subject"])[:30]] for c in cases]
+        _print_table(rows, out)
+        out.write(f"{len(cases)} case(s)\n")
+    elif args.command == "show":
+        c = service.staff_view(args.receipt)
+        for key in ("receipt", "created_at", "respond_by", "kind", "category", "status", "grade",
+                    "department", "building", "subject", "body", "reply"):
+            out.write(f"{key:14} {_clean(c.get(key, ''))}\n")
+        for key, value in c["contact"].items():
+            out.write(f"{'contact.' + key:14} {_clean(value)}\n")
+        for t in c.get("timeline", []):
+            out.write(f"{'timeline':14} {t['at']} {t['status']} {_clean(t.get('note', ''))}\n")
+    elif args.command == "assign":
+        c = service.assign(args.receipt, args.grade, args.department)
+        out.write(f"{c['receipt']}: grade {c.get('grade', '-')}, {c.get('department', '-')}, "
+                  f"{c['status']}\n")
+    elif args.command == "status":
+        bad = forbidden_phrases(args.reply)
+        if bad and not args.force:
+            for phrase in bad:
+                print(f"portal-cases: the reply says '{phrase}' ({FORBIDDEN[phrase]}), which staff "
+                      f"must never answer; rephrase it or add --force", file=sys.stderr)
+            return 1
+        c = service.set_status(args.receipt, args.status, args.reply)
+        out.write(f"{c['receipt']}: {c['status']}\n")
+    elif args.command == "followup":
+        c = service.follow_up(args.receipt, args.note)
+        out.write(f"{c['receipt']}: followed up {c['followed_up_at']}\n")
+    elif args.command == "export":
+        cases = service.month(args.month)
+        buf = io.StringIO()
+        fields = ["receipt", "created_at", "kind", "category", "status", "grade", "department",
+                  "building", "subject", "body", "reply", "first_response_at", "resolved_at",
+                  "followed_up_at", "rating"]
+        if args.with_contact:
+            fields += ["name", "phone", "email", "unit"]
+        w = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore")
+        w.writeheader()
+        for c in cases:
+            row = {**c, "rating": c.get("feedback", {}).get("rating", "")}
+            if args.with_contact:
+                row.update(service.staff_view(c["receipt"])["contact"])
+            w.writerow({k: _spreadsheet_safe(row.get(k, "")) for k in fields})
+        args.out.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))
+        out.write(f"{len(cases)} case(s) written to {args.out}\n")
+    elif args.command == "summary":
+        data = summarise(args.month, service.month(args.month), now.date().isoformat())
+        path = args.content / "reports" / "suggestions" / f"{args.month}.yml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("# Written by portal-cases summary; published by the portal.\n"
+                        + yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+                        encoding="utf-8")
+        out.write(f"{path}\n")
+    return 0
+
+
+def _spreadsheet_safe(value: Any) -> str:
+    """Owners' text must not run as a formula when staff open the CSV in Excel."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
