@@ -12,7 +12,7 @@ from typing import Any
 from chalice.app import Chalice, CORSConfig, Response
 
 from chalicelib.errors import ApiError, Invalid
-from chalicelib.service import get_service
+from chalicelib.service import get_service, get_survey_service
 
 app = Chalice(app_name="community-portal-api")
 app.log.setLevel(logging.INFO)
@@ -117,3 +117,13 @@ def follow_suggestion(receipt: str) -> tuple[int, dict[str, Any]]:
 @api
 def rate_suggestion(receipt: str) -> tuple[int, dict[str, Any]]:
     return 200, get_service().feedback(receipt, json_body())
+
+
+@app.route("/surveys/{survey_id}/responses", methods=["POST"], cors=cors, content_types=ANY_BODY)
+@api
+def answer_survey(survey_id: str) -> tuple[int, dict[str, Any]]:
+    request = app.current_request
+    key = request.headers.get("idempotency-key") if request else None
+    result: tuple[int, dict[str, Any]] = get_survey_service().submit(
+        survey_id, json_body(), key, client_address())
+    return result

@@ -236,3 +236,17 @@ def get_service() -> Service:
         table = os.environ.get("TABLE_NAME", "portal-local")
         _service = Service(Store(table, client_from_env()), Settings.from_env())
     return _service
+
+
+_survey_service: Any = None
+
+
+def get_survey_service() -> Any:
+    """The survey side, sharing the store; built on first use like get_service()."""
+    global _survey_service
+    if _survey_service is None:
+        from .survey_service import SurveyService
+
+        base = get_service()
+        _survey_service = SurveyService(base.store, base.settings, base.clock)
+    return _survey_service

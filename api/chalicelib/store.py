@@ -66,8 +66,9 @@ class Store:
     table: str
     client: Any
 
-    def _call(self, op: str, **kwargs: Any) -> Any:
-        if op != "transact_write_items":  # transactions name the table in each item
+    def _call(self, op: str, _names: tuple[str, ...] = (), **kwargs: Any) -> Any:
+        """Run one DynamoDB call; `_names` names a transaction's items for Refused."""
+        if op not in ("transact_write_items", "batch_write_item"):  # these name tables inside
             kwargs["TableName"] = self.table
         try:
             return getattr(self.client, op)(**kwargs)
@@ -77,7 +78,7 @@ class Store:
                 raise Unavailable() from exc
             if code == "TransactionCanceledException":
                 reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
-                failed = [name for name, r in zip(("rate", "case", "contact"), reasons, strict=False)
+                failed = [name for name, r in zip(_names, reasons, strict=False)
                           if r == "ConditionalCheckFailed"]
                 if failed:
                     raise Refused(*failed) from exc
@@ -104,7 +105,31 @@ class Store:
         ]
         if contact:
             items.append({"Put": {"TableName": self.table, "Item": to_item(contact)}})
-        self._call("transact_write_items", TransactItems=items)
+        self.transact(items, ("rate", "case", "contact"))
+
+    def transact(self, items: list[dict[str, Any]], names: tuple[str, ...]) -> None:
+        """All or nothing; a failed condition raises Refused naming the items (by `names`)."""
+        self._call("transact_write_items", _names=names, TransactItems=items)
+
+    def batch_put(self, items: list[dict[str, Any]]) -> None:
+        request = {self.table: [{"PutRequest": {"Item": to_item(i)}} for i in items]}
+        while request:
+            out = self._call("batch_write_item", RequestItems=request)
+            request = out.get("UnprocessedItems") or {}
+
+    def query_prefix(self, pk: str, sk_prefix: str) -> list[dict[str, Any]]:
+        """Every item of a partition whose sort key starts with `sk_prefix`."""
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :p)",
+            "ExpressionAttributeValues": to_item({":pk": pk, ":p": sk_prefix}),
+        }
+        while True:
+            out = self._call("query", **kwargs)
+            items.extend(from_item(i) for i in out.get("Items", []))
+            if "LastEvaluatedKey" not in out:
+                return items
+            kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
 
     def get(self, pk: str, sk: str, consistent: bool = True) -> dict[str, Any] | None:
         out = self._call("get_item", Key=to_item({"PK": pk, "SK": sk}), ConsistentRead=consistent)

@@ -134,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     procs: list[subprocess.Popen[bytes]] = [db]
     try:
         ensure_table(endpoint, args.table)
+        from .features.surveys import bundle
+
+        bundle(ROOT / "content")  # the API validates survey answers against these
         api = start_api(args.api_port, endpoint, args.table, origin)
         procs.append(api)
         print(f"DynamoDB Local: {endpoint} (table {args.table}, data in .data/dynamodb)")

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from ..pipeline import Feature
+from .events import EventsFeature
 from .handbook import Handbook
 from .notices import NoticesFeature
 from .suggestions import SuggestionsFeature
+from .surveys import SurveysFeature
 
 
 def all_features() -> list[Feature]:
     """Every section, in the order of the navigation tabs."""
-    return [NoticesFeature(), Handbook(), SuggestionsFeature()]
+    return [
+        NoticesFeature(), EventsFeature(), Handbook(), SuggestionsFeature(),
+        SurveysFeature(),
+    ]

@@ -1,0 +1,339 @@
+"""Survey definitions and answer validation: one source of truth for the site and the API.
+
+Staff write a survey as YAML in content/surveys/<id>.yml. The portal builds the form from
+`parse()`'s result; the build bundles the same definitions as JSON beside this module
+(survey_definitions.json) and the API validates answers with `check_answers()` against
+them. Plain Python (no pydantic) so the Lambda cold start stays small.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import Invalid
+
+KINDS = ("single", "multiple", "rating", "importance", "nps", "text")
+ACCESS = ("open", "codes")
+ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,40}$")
+BUNDLE = Path(__file__).with_name("survey_definitions.json")
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    kind: str
+    text: str
+    required: bool = True
+    options: tuple[str, ...] = ()          # single / multiple: the choices staff wrote
+    pairs_with: str | None = None          # importance: the rating item it weighs
+    max_length: int = 500                  # text
+    show_if: tuple[str, tuple[str, ...]] | None = None  # (question id, answers that show it)
+    item: str = ""                         # short name of the service item (rating/importance)
+
+    def values(self) -> tuple[str, ...]:
+        """Every countable answer: the counters and the results are keyed by these."""
+        if self.kind in ("single", "multiple"):
+            return self.options
+        if self.kind in ("rating", "importance"):
+            return ("1", "2", "3", "4", "5")
+        if self.kind == "nps":
+            return tuple(str(i) for i in range(11))
+        return ()
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
+class Survey:
+    id: str
+    title: str
+    intro: str
+    opens: date
+    closes: date
+    access: str
+    households: int
+    sections: tuple[Section, ...]
+    k: int = 5
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def questions(self) -> tuple[Question, ...]:
+        return tuple(q for s in self.sections for q in s.questions)
+
+    def question(self, qid: str) -> Question | None:
+        return next((q for q in self.questions if q.id == qid), None)
+
+    def is_open(self, today: date) -> bool:
+        return self.opens <= today <= self.closes
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "title": self.title, "intro": self.intro,
+            "opens": self.opens.isoformat(), "closes": self.closes.isoformat(),
+            "access": self.access, "households": self.households, "k": self.k,
+            "sections": [{"title": s.title, "questions": [_question_json(q) for q in s.questions]}
+                         for s in self.sections],
+        }
+
+
+def _question_json(q: Question) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": q.id, "kind": q.kind, "text": q.text, "required": q.required}
+    if q.options:
+        out["options"] = list(q.options)
+    if q.pairs_with:
+        out["pairs_with"] = q.pairs_with
+    if q.kind == "text":
+        out["max_length"] = q.max_length
+    if q.show_if:
+        out["show_if"] = {"question": q.show_if[0], "answer": list(q.show_if[1])}
+    if q.item:
+        out["item"] = q.item
+    return out
+
+
+class DefinitionError(Exception):
+    """Every problem in one definition: (field, expected, found) triples."""
+
+    def __init__(self, problems: list[tuple[str, str, str]]) -> None:
+        super().__init__("; ".join(f"{f}: expected {e}, found {x}" for f, e, x in problems))
+        self.problems = problems
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _found(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        if len(value) <= 5 and all(isinstance(v, str | int | float) for v in value):
+            return repr(value)
+        return f"a list of {len(value)}"
+    return repr(value)
+
+
+TOP = {"id", "title", "intro", "opens", "closes", "access", "households", "sections", "k"}
+QUESTION = {"id", "kind", "text", "required", "options", "pairs_with", "max_length", "show_if",
+            "item"}
+
+
+def parse(data: Any, expected_id: str | None = None) -> Survey:
+    """Check a definition and build the Survey; raise DefinitionError listing every problem."""
+    p: list[tuple[str, str, str]] = []
+    if not isinstance(data, dict):
+        raise DefinitionError([("(file)", "a mapping of field: value", _found(data))])
+    for key in sorted(set(data) - TOP):
+        p.append((key, "no such field (check the spelling)", _found(data[key])))
+    sid = data.get("id")
+    if not isinstance(sid, str) or not ID.match(sid):
+        p.append(("id", "lower-case letters, digits and '-' (3 to 41)", _found(sid)))
+    elif expected_id is not None and sid != expected_id:
+        p.append(("id", f"the file name ({expected_id})", repr(sid)))
+    for key in ("title", "intro"):
+        if not isinstance(data.get(key), str) or not data[key].strip():
+            p.append((key, "text", _found(data.get(key))))
+    opens, closes = _date(data.get("opens")), _date(data.get("closes"))
+    if opens is None:
+        p.append(("opens", "a date such as 2026-05-01", _found(data.get("opens"))))
+    if closes is None:
+        p.append(("closes", "a date such as 2026-05-31", _found(data.get("closes"))))
+    if opens and closes and closes < opens:
+        p.append(("closes", f"a date on or after 'opens' ({opens})", str(closes)))
+    access = data.get("access", "open")
+    if access not in ACCESS:
+        p.append(("access", "one of 'open', 'codes'", _found(access)))
+    households = data.get("households")
+    if not isinstance(households, int) or isinstance(households, bool) or households <= 0:
+        p.append(("households", "a whole number greater than 0", _found(households)))
+    k = data.get("k", 5)
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 50:
+        p.append(("k", "a whole number from 1 to 50", _found(k)))
+    sections: list[Section] = []
+    seen: dict[str, Question] = {}
+    raw_sections = data.get("sections")
+    if not isinstance(raw_sections, list) or not raw_sections:
+        p.append(("sections", "a list of sections with questions", _found(raw_sections)))
+        raw_sections = []
+    for si, sec in enumerate(raw_sections):
+        where = f"sections.{si}"
+        if not isinstance(sec, dict) or not isinstance(sec.get("questions"), list) \
+                or not sec["questions"]:
+            p.append((where, "a mapping with 'title' and a list of 'questions'", _found(sec)))
+            continue
+        questions = []
+        for qi, raw in enumerate(sec["questions"]):
+            q = _question(raw, f"{where}.questions.{qi}", seen, p)
+            if q is not None:
+                seen[q.id] = q
+                questions.append(q)
+        sections.append(Section(str(sec.get("title") or ""), tuple(questions)))
+    for q in seen.values():
+        if q.kind == "importance" and q.pairs_with:
+            partner = seen.get(q.pairs_with)
+            if partner is None or partner.kind != "rating":
+                p.append((f"questions.{q.id}.pairs_with", "the id of a rating question",
+                          repr(q.pairs_with)))
+    if p:
+        raise DefinitionError(p)
+    assert opens and closes and isinstance(households, int) and isinstance(sid, str)  # checked
+    return Survey(sid, data["title"].strip(), data["intro"].strip(), opens, closes, access,
+                  households, tuple(sections), k)
+
+
+def _question(raw: Any, where: str, seen: dict[str, Question], p: list[tuple[str, str, str]]
+              ) -> Question | None:
+    if not isinstance(raw, dict):
+        p.append((where, "a mapping describing a question", _found(raw)))
+        return None
+    n = len(p)
+    for key in sorted(set(raw) - QUESTION):
+        p.append((f"{where}.{key}", "no such field (check the spelling)", _found(raw[key])))
+    qid, kind, text = raw.get("id"), raw.get("kind"), raw.get("text")
+    if not isinstance(qid, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", qid):
+        p.append((f"{where}.id", "lower-case letters, digits and '_'", _found(qid)))
+    elif qid in seen:
+        p.append((f"{where}.id", "an id not used by another question", repr(qid)))
+    if kind not in KINDS:
+        p.append((f"{where}.kind", "one of " + ", ".join(repr(k) for k in KINDS), _found(kind)))
+    if not isinstance(text, str) or not text.strip():
+        p.append((f"{where}.text", "the question text", _found(text)))
+    required = raw.get("required", True)
+    if not isinstance(required, bool):
+        p.append((f"{where}.required", "true or false", _found(required)))
+    options: tuple[str, ...] = ()
+    if kind in ("single", "multiple"):
+        raw_options = raw.get("options")
+        if not isinstance(raw_options, list) or len(raw_options) < 2 \
+                or not all(isinstance(o, str) and o.strip() for o in raw_options):
+            p.append((f"{where}.options", "a list of at least two answers", _found(raw_options)))
+        elif len(set(raw_options)) != len(raw_options):
+            p.append((f"{where}.options", "each answer once", repr(raw_options)))
+        else:
+            options = tuple(o.strip() for o in raw_options)
+    elif "options" in raw:
+        p.append((f"{where}.options", f"no options for a {kind} question", _found(raw["options"])))
+    pairs_with = raw.get("pairs_with")
+    if kind == "importance" and not isinstance(pairs_with, str):
+        p.append((f"{where}.pairs_with", "the id of the rating question it weighs",
+                  _found(pairs_with)))
+    max_length = raw.get("max_length", 500)
+    if kind == "text" and (not isinstance(max_length, int) or not 1 <= max_length <= 2000):
+        p.append((f"{where}.max_length", "a whole number from 1 to 2000", _found(max_length)))
+    show_if = None
+    cond = raw.get("show_if")
+    if cond is not None:
+        target = seen.get(str(cond.get("question"))) if isinstance(cond, dict) else None
+        answers = cond.get("answer") if isinstance(cond, dict) else None
+        answers = [answers] if isinstance(answers, str | int) else answers
+        if target is None:
+            p.append((f"{where}.show_if.question", "the id of an earlier question",
+                      _found(cond.get("question") if isinstance(cond, dict) else cond)))
+        elif not isinstance(answers, list) or not answers or any(
+                str(a) not in target.values() for a in answers):
+            p.append((f"{where}.show_if.answer",
+                      f"answers of '{target.id}' (" + ", ".join(target.values()) + ")",
+                      _found(cond.get("answer"))))
+        else:
+            show_if = (target.id, tuple(str(a) for a in answers))
+    if len(p) > n or not isinstance(qid, str) or not isinstance(kind, str) \
+            or not isinstance(text, str):
+        return None
+    return Question(qid, kind, text.strip(), required, options,
+                    pairs_with if kind == "importance" else None,
+                    max_length if kind == "text" else 500, show_if, str(raw.get("item") or ""))
+
+
+def check_answers(survey: Survey, answers: Any) -> dict[str, Any]:
+    """Validate a response: every answer of the right kind, required ones present, hidden ones absent."""
+    if not isinstance(answers, dict):
+        raise Invalid("answers", "Expected a JSON object of answers.")
+    unknown = sorted(set(answers) - {q.id for q in survey.questions})
+    if unknown:
+        raise Invalid(f"answers.{unknown[0]}", f"Unknown question '{unknown[0]}'.", "unknown_field")
+    clean: dict[str, Any] = {}
+    for q in survey.questions:
+        field_name = f"answers.{q.id}"
+        value = answers.get(q.id)
+        shown = q.show_if is None or _as_values(clean.get(q.show_if[0])) & set(q.show_if[1])
+        if not shown:
+            if value not in (None, "", []):
+                raise Invalid(field_name, "This question is not shown for the earlier answer.",
+                              "not_shown")
+            continue
+        if value in (None, "", []):
+            if q.required:
+                raise Invalid(field_name, f"Question '{q.id}' must be answered.", "required")
+            continue
+        clean[q.id] = _answer(q, value, field_name)
+    return clean
+
+
+def _as_values(value: Any) -> set[str]:
+    if value is None:
+        return set()
+    if isinstance(value, list):
+        return {str(v) for v in value}
+    return {str(value)}
+
+
+def _answer(q: Question, value: Any, field_name: str) -> Any:
+    if q.kind == "single":
+        if not isinstance(value, str) or value not in q.options:
+            raise Invalid(field_name, "Choose one of the offered answers.")
+        return value
+    if q.kind == "multiple":
+        if not isinstance(value, list) or not value or not all(
+                isinstance(v, str) and v in q.options for v in value) or len(set(value)) != len(value):
+            raise Invalid(field_name, "Choose one or more of the offered answers, each once.")
+        return [o for o in q.options if o in value]
+    if q.kind in ("rating", "importance", "nps"):
+        top = 10 if q.kind == "nps" else 5
+        bottom = 0 if q.kind == "nps" else 1
+        if isinstance(value, bool) or not isinstance(value, int) or not bottom <= value <= top:
+            raise Invalid(field_name, f"Give a whole number from {bottom} to {top}.")
+        return value
+    if not isinstance(value, str) or len(value.strip()) > q.max_length:
+        raise Invalid(field_name, f"Text of at most {q.max_length} characters.")
+    return value.strip()
+
+
+def counted(survey: Survey, answers: dict[str, Any]) -> list[str]:
+    """Counter names one response increments: 'q:<question>:<value>' and 'n'."""
+    names = ["n"]
+    for q in survey.questions:
+        if q.id in answers and q.kind != "text":
+            vals = answers[q.id] if isinstance(answers[q.id], list) else [answers[q.id]]
+            names += [f"q:{q.id}:{v}" for v in vals]
+            names.append(f"a:{q.id}")  # how many answered this question
+    return names
+
+
+_bundle: dict[str, Survey] | None = None
+
+
+def bundled() -> dict[str, Survey]:
+    """Definitions the build bundled beside this module (read once per Lambda container)."""
+    global _bundle
+    if _bundle is None:
+        raw = json.loads(BUNDLE.read_text(encoding="utf-8")) if BUNDLE.is_file() else {}
+        _bundle = {sid: parse(d) for sid, d in raw.items()}
+    return _bundle
