@@ -303,3 +303,34 @@ def api_client(service: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setattr(chalicelib.service, "_service", service)
     with Client(app) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def portal_stack(tmp_path_factory: pytest.TempPathFactory, dynamodb_endpoint: str, ddb: Any
+                 ) -> Iterator[tuple[Server, str]]:
+    """The example site on localhost, built against a real `chalice local` on DynamoDB Local."""
+    from chalicelib.store import create_table
+    from portal import devstack
+    from portal.features.surveys import bundle
+
+    base = tmp_path_factory.mktemp("stack")
+    site_dir = base / "site"
+    site_dir.mkdir()
+    table = "browser-stack"
+    create_table(ddb, table)
+    bundle(ROOT / "content")  # what `chalice local` validates survey answers against
+    for server in serve(site_dir):
+        origin = server.url.rstrip("/")
+        api_port = devstack.free_port()
+        # the API's clock agrees with the site's build time (surveys open and close by date)
+        api = devstack.start_api(api_port, dynamodb_endpoint, table, origin,
+                                 extra_env={"PORTAL_NOW": FIXED_NOW})
+        os.environ["PORTAL_API_URL"] = f"http://127.0.0.1:{api_port}"
+        try:
+            build_site(site_config(base, ROOT / "content", site_dir))
+        finally:
+            del os.environ["PORTAL_API_URL"]
+        try:
+            yield server, table
+        finally:
+            devstack.stop(api)

@@ -2,43 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from chalicelib.store import create_table
-from conftest import ROOT, Server, artifact, build_site, run_axe, serve, site_config
-from portal import devstack
+from conftest import Server, artifact, run_axe
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, dynamodb_endpoint: str, ddb: Any
-          ) -> Iterator[tuple[Server, str]]:
-    """The example site served on localhost, built against a real `chalice local`."""
-    base = tmp_path_factory.mktemp("suggestions")
-    site_dir = base / "site"
-    site_dir.mkdir()
-    table = "browser-cases"
-    create_table(ddb, table)
-    for server in serve(site_dir):
-        origin = server.url.rstrip("/")
-        api_port = devstack.free_port()
-        api = devstack.start_api(api_port, dynamodb_endpoint, table, origin)
-        os.environ["PORTAL_API_URL"] = f"http://127.0.0.1:{api_port}"
-        try:
-            build_site(site_config(base, ROOT / "content", site_dir))
-        finally:
-            del os.environ["PORTAL_API_URL"]
-        try:
-            yield server, table
-        finally:
-            devstack.stop(api)
 
 
 def fill(page: Any) -> None:
@@ -54,9 +26,9 @@ def cases(ddb: Any, table: str) -> list[dict[str, Any]]:
     return [i for i in ddb.scan(TableName=table)["Items"] if i["SK"]["S"] == "CASE"]
 
 
-def test_send_a_complaint_get_a_receipt_and_follow_it(browser: Any, stack: tuple[Server, str],
+def test_send_a_complaint_get_a_receipt_and_follow_it(browser: Any, portal_stack: tuple[Server, str],
                                                       ddb: Any) -> None:
-    server, table = stack
+    server, table = portal_stack
     before = len(cases(ddb, table))
     ctx = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
                               locale="zh-CN")
@@ -86,8 +58,8 @@ def test_send_a_complaint_get_a_receipt_and_follow_it(browser: Any, stack: tuple
 
 
 def test_validation_messages_are_in_chinese_and_nothing_is_sent(
-        browser: Any, stack: tuple[Server, str], ddb: Any) -> None:
-    server, table = stack
+        browser: Any, portal_stack: tuple[Server, str], ddb: Any) -> None:
+    server, table = portal_stack
     before = len(cases(ddb, table))
     page = browser.new_page(locale="zh-CN")
     page.goto(server.url + "suggestions/")
@@ -102,9 +74,9 @@ def test_validation_messages_are_in_chinese_and_nothing_is_sent(
 
 
 def test_a_lost_answer_is_retried_with_the_same_key_and_stored_once(
-        browser: Any, stack: tuple[Server, str], ddb: Any) -> None:
+        browser: Any, portal_stack: tuple[Server, str], ddb: Any) -> None:
     """The first request reaches the API but its answer is lost; the retry returns the same case."""
-    server, table = stack
+    server, table = portal_stack
     before = len(cases(ddb, table))
     page = browser.new_page(locale="zh-CN")
     calls: list[str] = []
@@ -128,8 +100,8 @@ def test_a_lost_answer_is_retried_with_the_same_key_and_stored_once(
 
 
 def test_offline_draft_survives_a_reload_and_is_sent_once_online(
-        browser: Any, stack: tuple[Server, str], ddb: Any) -> None:
-    server, table = stack
+        browser: Any, portal_stack: tuple[Server, str], ddb: Any) -> None:
+    server, table = portal_stack
     before = len(cases(ddb, table))
     ctx = browser.new_context(locale="zh-CN")
     page = ctx.new_page()
@@ -149,15 +121,15 @@ def test_offline_draft_survives_a_reload_and_is_sent_once_online(
     ctx.close()
 
 
-def test_receipt_from_a_link_opens_the_case(browser: Any, stack: tuple[Server, str]) -> None:
-    server, _ = stack
+def test_receipt_from_a_link_opens_the_case(browser: Any, portal_stack: tuple[Server, str]) -> None:
+    server, _ = portal_stack
     page = browser.new_page(locale="zh-CN")
     page.goto(server.url + "suggestions/status/?code=k7m4qx9p")
     page.get_by_text("没有找到这个回执码").wait_for(timeout=5_000)
     page.close()
 
 
-def test_api_url_is_baked_into_the_page(stack: tuple[Server, str]) -> None:
-    server, _ = stack
+def test_api_url_is_baked_into_the_page(portal_stack: tuple[Server, str]) -> None:
+    server, _ = portal_stack
     html = (Path(server.root) / "suggestions" / "index.html").read_text(encoding="utf-8")
     assert 'data-api="http://127.0.0.1:' in html

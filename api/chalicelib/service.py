@@ -227,6 +227,18 @@ def public(case: dict[str, Any]) -> dict[str, Any]:
 _service: Service | None = None
 
 
+def fixed_clock() -> Callable[[], float]:
+    """The clock; PORTAL_NOW (local demos and browser tests only) stops it at one moment."""
+    raw = os.environ.get("PORTAL_NOW")
+    if not raw:
+        return time.time
+    moment = datetime.fromisoformat(raw)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC) - TZ_OFFSET  # a local Asia/Shanghai time
+    start, real = moment.timestamp(), time.time()
+    return lambda: start + (time.time() - real)  # runs on from there
+
+
 def get_service() -> Service:
     """Built on first use, so importing the app costs no client and no network."""
     global _service
@@ -234,7 +246,7 @@ def get_service() -> Service:
         from .store import client_from_env
 
         table = os.environ.get("TABLE_NAME", "portal-local")
-        _service = Service(Store(table, client_from_env()), Settings.from_env())
+        _service = Service(Store(table, client_from_env()), Settings.from_env(), fixed_clock())
     return _service
 
 
