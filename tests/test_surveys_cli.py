@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 import yaml
+from test_surveys import GOOD, SURVEY
 
 from chalicelib.service import Settings
 from chalicelib.store import Store
 from chalicelib.survey_service import SurveyService, code_hash
 from conftest import BuildFixture, Clock
 from portal.cli.surveys import main
-from test_surveys import GOOD, SURVEY
 
 
 @pytest.fixture

@@ -100,6 +100,32 @@ def document() -> dict[str, Any]:
                     "404": _error("No such case."),
                     "409": _error("Not resolved yet, or already rated."),
                     **{k: v for k, v in common.items() if k != "429"}}}},
+            "/surveys/{survey_id}/responses": {"post": {
+                "operationId": "answerSurvey",
+                "parameters": [
+                    {"name": "survey_id", "in": "path", "required": True,
+                     "schema": {"type": "string", "minLength": 3, "maxLength": 41}},
+                    {"name": "Idempotency-Key", "in": "header", "required": False,
+                     "description": "Same key, same answers: stored once.",
+                     "schema": {"type": "string", "minLength": 8, "maxLength": 128}}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "additionalProperties": False, "required": ["answers"],
+                    "properties": {
+                        "answers": {"type": "object", "description": "Question id → answer, "
+                                    "as the survey definition (content/surveys/) declares."},
+                        "code": {"type": "string", "description": "The household's one-time "
+                                 "code, for surveys with access: codes."},
+                        "website": {"type": "string", "description": "Honeypot: must be empty."}},
+                    "example": {"answers": {}, "code": "K7M4-QX9P"}}}}},
+                "responses": {
+                    "201": {"description": "Recorded."},
+                    "200": {"description": "A retry of recorded answers."},
+                    "403": _error("The survey is not open yet."),
+                    "404": _error("No such survey."),
+                    "409": _error("This household code has been used."),
+                    "410": _error("The survey has closed."),
+                    "422": _error("Idempotency-Key reused for different answers."),
+                    **common}}},
         },
         "components": {"schemas": {
             "Error": {"type": "object", "required": ["code", "message"], "properties": {

@@ -6,6 +6,7 @@ from ..pipeline import Feature
 from .events import EventsFeature
 from .handbook import Handbook
 from .notices import NoticesFeature
+from .reports import ReportsFeature
 from .suggestions import SuggestionsFeature
 from .surveys import SurveysFeature
 
@@ -13,6 +14,6 @@ from .surveys import SurveysFeature
 def all_features() -> list[Feature]:
     """Every section, in the order of the navigation tabs."""
     return [
-        NoticesFeature(), EventsFeature(), Handbook(), SuggestionsFeature(),
+        NoticesFeature(), EventsFeature(), ReportsFeature(), Handbook(), SuggestionsFeature(),
         SurveysFeature(),
     ]
