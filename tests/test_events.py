@@ -497,3 +497,22 @@ def test_example_calendar_covers_the_year_as_the_domain_asks(example_site: Site)
     upcoming = example_site.page("events/")
     assert len(re.findall(r'<li class="events-item', upcoming)) >= 8
     assert example_site.exists("events/month/2027/01/")
+
+
+def test_event_categories_are_configurable_in_mkdocs_yml(fixture_site: BuildFixture,
+                                                         tmp_path: Any) -> None:
+    import yaml
+
+    from conftest import FIXED_NOW
+
+    plugins = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["plugins"]
+    for plugin in plugins:
+        if isinstance(plugin, dict) and "portal" in plugin:
+            plugin["portal"].update(content_dir=str(tmp_path / "content"), now=FIXED_NOW,
+                                    event_categories={"sport": "体育比赛", "culture": "科教文化"})
+    site = fixture_site({"events/ball.yml": event("篮球赛", category="体育比赛")}, plugins=plugins)
+    assert site.exists("events/category/sport/") and not site.exists("events/category/charity/")
+    assert "篮球赛" in site.page("events/category/sport/")
+    with pytest.raises(BuildFailed) as caught:
+        fixture_site({"events/ball.yml": event("篮球赛", category="爱心公益")}, plugins=plugins)
+    assert "category: expected one of" in str(caught.value) and "'体育比赛'" in str(caught.value)

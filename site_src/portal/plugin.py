@@ -35,6 +35,8 @@ class PortalConfig(Config):
     # Notice categories: URL slug → the name staff write in front matter.
     notice_categories = c.Optional(c.Type(dict))
     notices_per_page = c.Type(int, default=20)
+    # Event categories: URL slug → the name staff write in content/events/*.yml.
+    event_categories = c.Optional(c.Type(dict))
     home_latest_notices = c.Type(int, default=5)
     # QR codes on notices (for printing); off only to measure what they cost.
     qr = c.Type(bool, default=True)
@@ -79,7 +81,8 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             env=env,
             markdown=markdown_converter(list(config.markdown_extensions), dict(config.mdx_configs)),
             options={k: self.config[k] for k in (
-                "notice_categories", "notices_per_page", "home_latest_notices", "qr", "api_url")},
+                "notice_categories", "event_categories", "notices_per_page", "home_latest_notices",
+                "qr", "api_url")},
         )
         try:
             self.portal = load(ctx, all_features())
