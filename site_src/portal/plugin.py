@@ -84,6 +84,9 @@ class PortalPlugin(BasePlugin[PortalConfig]):
                 "notice_categories", "event_categories", "notices_per_page", "home_latest_notices",
                 "qr", "api_url")},
         )
+        # The deploy (and the local stack) sets the API's address per stage.
+        ctx.options["api_url"] = (os.environ.get("PORTAL_API_URL") or self.config.api_url
+                                  ).rstrip("/")
         try:
             self.portal = load(ctx, all_features())
         except ContentInvalid as exc:

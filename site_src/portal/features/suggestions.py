@@ -8,7 +8,6 @@ the form and the API cannot disagree.
 from __future__ import annotations
 
 import json
-import os
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -59,7 +58,7 @@ class SuggestionsFeature(Feature):
     key = "suggestions"
 
     def load(self, ctx: BuildContext, loader: Loader) -> dict[str, Any]:
-        api = os.environ.get("PORTAL_API_URL") or str(ctx.options.get("api_url") or "")
+        api = str(ctx.options.get("api_url") or "")
         months: list[MonthSummary] = []
         folder = ctx.content_dir / "reports" / "suggestions"
         for path in sorted(folder.glob("*.yml")) if folder.is_dir() else []:

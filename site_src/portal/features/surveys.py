@@ -110,7 +110,7 @@ class SurveysFeature(Feature):
         if not data:
             return []
         today = ctx.now.date()
-        api = _api_url(ctx)
+        api = str(ctx.options.get("api_url") or "")
         out: list[OutputFile | LightPage] = [OutputFile("surveys/index.md", ctx.render(
             "portal/surveys_index.md", entries=data, today=today))]
         for i, e in enumerate(data):
@@ -156,8 +156,3 @@ def _known_counter(s: defs.Survey, key: str) -> bool:
     return (parts[0] == "a" and len(parts) == 2) or (parts[0] == "q" and len(parts) == 3
                                                      and parts[2] in q.values())
 
-
-def _api_url(ctx: BuildContext) -> str:
-    import os
-
-    return (os.environ.get("PORTAL_API_URL") or str(ctx.options.get("api_url") or "")).rstrip("/")
