@@ -39,3 +39,10 @@ def show_when(value: date | datetime) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     return value.isoformat()
+
+
+def one_of(value: str, names: list[str]) -> str:
+    """A configured name (category and the like), or the error listing the choices."""
+    if value not in names:
+        raise FieldProblem("", "one of " + ", ".join(repr(c) for c in names), repr(value))
+    return value

@@ -34,7 +34,7 @@ from pydantic import (
 from ..content import Loader
 from ..errors import FieldProblem
 from ..pipeline import BuildContext, Feature, HomeBlock, LightPage, NavItem, OutputFile
-from ..types import Text, When, show_when
+from ..types import Text, When, one_of, show_when
 from ..urls import relative
 from . import event_ics
 
@@ -111,10 +111,8 @@ class EventMeta(_Strict):
     @field_validator("category")
     @classmethod
     def _known_category(cls, value: str, info: ValidationInfo) -> str:
-        names = list((info.context or {}).get("categories", DEFAULT_CATEGORIES).values())
-        if value not in names:
-            raise FieldProblem("", "one of " + ", ".join(repr(c) for c in names), repr(value))
-        return value
+        return one_of(value, list((info.context or {}).get("categories",
+                                                             DEFAULT_CATEGORIES).values()))
 
     @field_validator("contact")
     @classmethod
