@@ -1,0 +1,518 @@
+"""Deploy the portal to AWS: the API (Lambda, API Gateway, DynamoDB) and the static site.
+
+    bash scripts/deploy.sh dev --dry-run     offline: package the templates, touch no AWS
+    bash scripts/deploy.sh prod              package, deploy both stacks, build, upload
+    .venv/bin/python scripts/deploy.py build-site --api-url URL --site-url URL --out DIR
+
+A deploy, in order (running it again updates; nothing is created twice):
+  1. the secret community-portal/<stage> (RECEIPT_SECRET, RATE_SALT), created if missing;
+  2. the stack community-portal-artifacts: a private bucket for the API's code package;
+  3. the stack community-portal-<stage>-site: S3 bucket + CloudFront (deploy/site.yml);
+  4. the API: the survey definitions bundled beside it, `chalice package --merge-template
+     deploy/api.yml`, `aws cloudformation package` and `deploy` as the stack
+     community-portal-<stage>;
+  5. the site, built with PORTAL_API_URL = the API stack's EndpointURL, uploaded with
+     per-type Content-Type and Cache-Control, and the CloudFront cache invalidated.
+
+Settings: the portal's address is CORS_ORIGIN of the stage in api/.chalice/config.json; the
+region, certificate, deletion protection and throttling are in deploy/stages.yml.
+
+Exit codes: 0 done; 1 an AWS step failed; 2 bad stage or settings; 3 the aws command or
+credentials are missing; 4 CORS_ORIGIN is not the site's address (the message says what to set).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PositiveInt,
+    StrictBool,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+API_DIR = ROOT / "api"
+DEPLOY_DIR = ROOT / "deploy"
+CHALICE_CONFIG = API_DIR / ".chalice" / "config.json"
+STAGES_FILE = DEPLOY_DIR / "stages.yml"
+BIN = Path(sys.executable).parent
+ARTIFACTS_STACK = "community-portal-artifacts"
+# IAM roles and policies without fixed names; the SAM transform Chalice's template uses.
+API_CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND")
+
+
+class DeployError(Exception):
+    """A problem the person deploying can fix; `code` is the exit status."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# --- settings ------------------------------------------------------------------------------
+
+class Throttle(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rate: PositiveInt    # requests per second, all clients together
+    burst: PositiveInt   # requests at once above the rate
+
+    @model_validator(mode="after")
+    def _burst_covers_rate(self) -> Throttle:
+        if self.burst < self.rate:
+            raise ValueError(f"burst ({self.burst}) must be at least rate ({self.rate})")
+        return self
+
+
+class StageSettings(BaseModel):
+    """One stage of deploy/stages.yml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    region: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
+    # CloudFront reads certificates only in us-east-1; empty: serve on *.cloudfront.net.
+    certificate_arn: Annotated[str, StringConstraints(
+        pattern=r"^(arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/.+)?$")] = ""
+    deletion_protection: StrictBool
+    throttle: Throttle
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    region: str
+    origin: str               # CORS_ORIGIN: the portal's address, e.g. https://portal.example.cn
+    certificate_arn: str      # ACM (us-east-1) for the origin's host; "" = *.cloudfront.net
+    deletion_protection: bool
+    throttle_rate: int
+    throttle_burst: int
+
+    @property
+    def api_stack(self) -> str:
+        return f"community-portal-{self.name}"
+
+    @property
+    def site_stack(self) -> str:
+        return f"community-portal-{self.name}-site"
+
+    @property
+    def secret_name(self) -> str:
+        return f"community-portal/{self.name}"
+
+    @property
+    def domain(self) -> str:
+        """The alias CloudFront answers for; none without a certificate."""
+        return (urlsplit(self.origin).hostname or "") if self.certificate_arn else ""
+
+    def api_parameters(self) -> list[str]:
+        return [f"SecretName={self.secret_name}",
+                f"DeletionProtection={'true' if self.deletion_protection else 'false'}",
+                f"ThrottleRate={self.throttle_rate}", f"ThrottleBurst={self.throttle_burst}"]
+
+    def site_parameters(self) -> list[str]:
+        return [f"DomainName={self.domain}", f"CertificateArn={self.certificate_arn}"]
+
+
+def load_stage(name: str) -> Stage:
+    """The stage's settings from api/.chalice/config.json and deploy/stages.yml, checked."""
+    problems: list[str] = []
+    config = json.loads(CHALICE_CONFIG.read_text(encoding="utf-8"))
+    chalice_stages = config.get("stages", {})
+    deployable = sorted(s for s in chalice_stages if s != "local")
+    if name == "local" or name not in chalice_stages:
+        raise DeployError(f"api/.chalice/config.json: stages: expected one of {deployable} "
+                          f"(\"local\" is for chalice local), found {name!r}", 2)
+    if not re.fullmatch(r"[a-z][a-z0-9-]{0,19}", name):
+        raise DeployError(f"stage name: expected lower-case letters, digits and '-' (at most 20), "
+                          f"found {name!r}", 2)
+    stage_cfg = chalice_stages[name]
+    origin = str(stage_cfg.get("environment_variables", {}).get("CORS_ORIGIN", ""))
+    parts = urlsplit(origin)
+    if parts.scheme != "https" or not parts.hostname or parts.path or parts.query:
+        # Browsers send the origin without a path or a trailing slash; it must match exactly.
+        problems.append(f"api/.chalice/config.json: stages.{name}.environment_variables.CORS_ORIGIN: "
+                        f"expected the portal's address such as 'https://portal.example.cn' "
+                        f"(no path, no trailing slash), found {origin!r}")
+    if stage_cfg.get("autogen_policy", config.get("autogen_policy")) is not False:
+        problems.append(f"api/.chalice/config.json: stages.{name}.autogen_policy: expected false "
+                        f"(the policy is .chalice/policy-{name}.json), found "
+                        f"{stage_cfg.get('autogen_policy')!r}")
+    policy = API_DIR / ".chalice" / str(stage_cfg.get("iam_policy_file", f"policy-{name}.json"))
+    if not policy.is_file():
+        problems.append(f"api/.chalice/config.json: stages.{name}.iam_policy_file: expected an "
+                        f"existing file, found {policy.name!r} missing")
+    raw = (yaml.safe_load(STAGES_FILE.read_text(encoding="utf-8")) or {}).get(name)
+    settings = None
+    try:
+        settings = StageSettings.model_validate(raw)
+    except ValidationError as exc:
+        for err in exc.errors():
+            where = ".".join(str(p) for p in (name, *err["loc"]))
+            problems.append(f"deploy/stages.yml: {where}: {err['msg']}, found {err['input']!r}")
+    if problems or settings is None:
+        raise DeployError("\n".join(problems), 2)
+    return Stage(name, settings.region, origin, settings.certificate_arn,
+                 settings.deletion_protection, settings.throttle.rate, settings.throttle.burst)
+
+
+# --- running commands ----------------------------------------------------------------------
+
+def run(cmd: Sequence[str], *, env: dict[str, str] | None = None, cwd: Path | None = None,
+        capture: bool = False, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run a command, echoing it; a failure becomes a DeployError naming the command."""
+    print("$ " + shlex.join(cmd), flush=True)
+    proc = subprocess.run(list(cmd), env=env, cwd=cwd, text=True,
+                          stdout=subprocess.PIPE if capture else None,
+                          stderr=subprocess.PIPE if capture else None)
+    if check and proc.returncode != 0:
+        detail = (proc.stderr or "").strip()[-2000:] if capture else ""
+        raise DeployError(f"this command failed (exit {proc.returncode}):\n  {shlex.join(cmd)}"
+                          + (f"\n{detail}" if detail else ""))
+    return proc
+
+
+def tool_env(region: str) -> dict[str, str]:
+    return {**os.environ, "AWS_DEFAULT_REGION": region, "AWS_REGION": region,
+            "AWS_PAGER": "", "NO_MKDOCS_2_WARNING": "1"}
+
+
+# --- packaging (offline) -------------------------------------------------------------------
+
+def package(stage: Stage, out: Path, lint: bool = True) -> dict[str, Path]:
+    """`chalice package` the API with deploy/api.yml merged in; copy the other templates beside.
+
+    Needs no credentials and no network: Chalice only reads the app and its config. The
+    region only decides the service principals (lambda.amazonaws.com vs .com.cn).
+    """
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    bundle_surveys()
+    chalice = BIN / "chalice"
+    if not chalice.exists():
+        raise DeployError(f"{chalice} is missing: run `bash scripts/setup.sh` first", 2)
+    run([str(chalice), "package", "--stage", stage.name, "--merge-template",
+         str(DEPLOY_DIR / "api.yml"), str(out / "api")], env=tool_env(stage.region), cwd=API_DIR)
+    templates = {"api": out / "api" / "sam.yaml",
+                 "site": out / "site.yml", "artifacts": out / "artifacts.yml"}
+    shutil.copyfile(DEPLOY_DIR / "site.yml", templates["site"])
+    shutil.copyfile(DEPLOY_DIR / "artifacts.yml", templates["artifacts"])
+    if lint and (BIN / "cfn-lint").exists():
+        run([str(BIN / "cfn-lint"), "--regions", stage.region, "--",
+             *(str(p) for p in templates.values())])
+    return templates
+
+
+def bundle_surveys() -> None:
+    """Write content/surveys/ beside the API (chalicelib/survey_definitions.json), so the
+    function validates answers against the definitions the site's forms were built from."""
+    from portal.errors import ContentInvalid
+    from portal.features.surveys import bundle
+
+    try:
+        bundle(ROOT / "content")
+    except ContentInvalid as exc:
+        raise DeployError(exc.report(), 2) from exc
+
+
+# --- the site: build and upload ------------------------------------------------------------
+
+HTML_CACHE = "public, max-age=300"              # pages and feeds: a notice shows within 5 min
+DAY_CACHE = "public, max-age=86400"             # assets whose name does not change with content
+YEAR_CACHE = "public, max-age=31536000, immutable"  # fingerprinted theme bundles
+
+
+@dataclass(frozen=True)
+class Upload:
+    """Files matching `patterns` (aws s3 filter globs; `*` crosses folders) get these headers."""
+
+    patterns: tuple[str, ...]
+    content_type: str | None     # None: the aws CLI guesses from the extension
+    cache_control: str
+    delete: bool = True          # remove stale files of this kind; old bundles stay for old pages
+
+
+# First match wins; together they cover every file (the last rule is "*").
+UPLOADS: tuple[Upload, ...] = (
+    Upload(("*.html",), "text/html; charset=utf-8", HTML_CACHE),
+    Upload(("*rss.xml",), "application/rss+xml; charset=utf-8", HTML_CACHE),
+    Upload(("*atom.xml",), "application/atom+xml; charset=utf-8", HTML_CACHE),
+    Upload(("*feed.json",), "application/feed+json; charset=utf-8", HTML_CACHE),
+    Upload(("*.ics",), "text/calendar; charset=utf-8", HTML_CACHE),
+    Upload(("*.xml",), "application/xml; charset=utf-8", HTML_CACHE),
+    Upload(("*.xml.gz",), "application/gzip", HTML_CACHE),
+    Upload(("*.json",), "application/json; charset=utf-8", HTML_CACHE),
+    Upload(("*.csv",), "text/csv; charset=utf-8", HTML_CACHE),
+    Upload(("*.yml", "*.yaml"), "application/yaml; charset=utf-8", HTML_CACHE),
+    Upload(("assets/javascripts/bundle.*.min.js", "assets/javascripts/workers/search.*.min.js"),
+           "text/javascript; charset=utf-8", YEAR_CACHE, delete=False),
+    Upload(("assets/stylesheets/main.*.min.css", "assets/stylesheets/palette.*.min.css"),
+           "text/css; charset=utf-8", YEAR_CACHE, delete=False),
+    Upload(("*.js",), "text/javascript; charset=utf-8", DAY_CACHE),
+    Upload(("*.css",), "text/css; charset=utf-8", DAY_CACHE),
+    Upload(("*.svg",), "image/svg+xml", DAY_CACHE),
+    Upload(("*",), None, DAY_CACHE),
+)
+
+
+def upload_commands(site: Path, bucket: str, region: str) -> list[list[str]]:
+    """One `aws s3 sync` per rule, each excluding what earlier rules claim.
+
+    They run assets first and HTML last, so no new page points at a file not yet uploaded.
+    """
+    commands: list[list[str]] = []
+    claimed: list[str] = []
+    for rule in UPLOADS:
+        cmd = ["aws", "s3", "sync", str(site), f"s3://{bucket}", "--region", region,
+               "--no-progress", "--exclude", "*"]
+        for pattern in rule.patterns:
+            cmd += ["--include", pattern]
+        for pattern in claimed:
+            cmd += ["--exclude", pattern]
+        cmd += ["--cache-control", rule.cache_control]
+        if rule.content_type:
+            cmd += ["--content-type", rule.content_type]
+        if rule.delete:
+            cmd.append("--delete")
+        commands.append(cmd)
+        claimed += rule.patterns
+    return commands[::-1]
+
+
+def build_site(api_url: str, site_url: str, out: Path) -> Path:
+    """Build the portal with the stage's API base URL and its own address (feeds, QR codes)."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort
+
+    saved = os.environ.get("PORTAL_API_URL")
+    os.environ["PORTAL_API_URL"] = api_url.rstrip("/")
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    try:
+        build(load_config(str(ROOT / "mkdocs.yml"), site_url=site_url.rstrip("/") + "/",
+                          site_dir=str(out)))
+    except Abort as exc:
+        raise DeployError(f"the site did not build: {exc}") from exc
+    finally:
+        if saved is None:
+            os.environ.pop("PORTAL_API_URL", None)
+        else:
+            os.environ["PORTAL_API_URL"] = saved
+    return out
+
+
+# --- AWS -----------------------------------------------------------------------------------
+
+class Aws:
+    """The aws CLI for one region; checks that it is installed and has credentials."""
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+        self.env = tool_env(region)
+        if shutil.which("aws", path=self.env.get("PATH")) is None:
+            raise DeployError(
+                "the `aws` command is not installed. Install AWS CLI v2 "
+                "(https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html), "
+                "run `aws configure`, then run this again. (--dry-run needs neither.)", 3)
+        who = self.call(["sts", "get-caller-identity"], check=False)
+        if who.returncode != 0:
+            raise DeployError(
+                "the aws command has no working credentials for region " + region + ":\n  "
+                + (who.stderr or "").strip()[-500:] + "\nRun `aws configure` (or set AWS_PROFILE) "
+                "with an IAM user or role allowed to deploy, then run this again.", 3)
+        self.account = str(json.loads(who.stdout or "{}").get("Account", "?"))
+
+    def call(self, args: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
+        return run(["aws", *args, "--region", self.region, "--output", "json"], env=self.env,
+                   capture=True, check=check)
+
+    def stack_status(self, stack: str) -> str | None:
+        proc = self.call(["cloudformation", "describe-stacks", "--stack-name", stack], check=False)
+        if proc.returncode != 0:
+            if "does not exist" in (proc.stderr or ""):
+                return None
+            raise DeployError(f"cannot read the stack {stack}:\n{(proc.stderr or '').strip()}")
+        return str(json.loads(proc.stdout)["Stacks"][0]["StackStatus"])
+
+    def outputs(self, stack: str) -> dict[str, str]:
+        proc = self.call(["cloudformation", "describe-stacks", "--stack-name", stack])
+        found = json.loads(proc.stdout)["Stacks"][0].get("Outputs", [])
+        return {o["OutputKey"]: o["OutputValue"] for o in found}
+
+    def deploy(self, template: Path, stack: str, stage: str, parameters: list[str],
+               capabilities: Sequence[str] = (), bucket: str | None = None) -> dict[str, str]:
+        """Create or update the stack through a change set; a failed update rolls back."""
+        if self.stack_status(stack) == "ROLLBACK_COMPLETE":
+            # A first creation that failed leaves an empty stack that cannot be updated.
+            print(f"{stack} failed when it was created and holds nothing; deleting it first")
+            self.call(["cloudformation", "delete-stack", "--stack-name", stack])
+            self.call(["cloudformation", "wait", "stack-delete-complete", "--stack-name", stack])
+        cmd = ["cloudformation", "deploy", "--template-file", str(template), "--stack-name", stack,
+               "--no-fail-on-empty-changeset", "--tags", "app=community-portal", f"stage={stage}"]
+        if capabilities:
+            cmd += ["--capabilities", *capabilities]
+        if bucket:  # templates over 51,200 bytes must go through S3; harmless below
+            cmd += ["--s3-bucket", bucket, "--s3-prefix", stack]
+        if parameters:
+            cmd += ["--parameter-overrides", *parameters]
+        proc = run(["aws", *cmd, "--region", self.region], env=self.env, check=False)
+        if proc.returncode != 0:
+            raise DeployError(
+                f"CloudFormation could not deploy {stack}; it rolled back to the previous version. "
+                f"See why:\n  aws cloudformation describe-stack-events --region {self.region} "
+                f"--stack-name {stack} --max-items 20")
+        return self.outputs(stack)
+
+    def ensure_secret(self, name: str) -> None:
+        """Create the app's secrets once, random; they never need to be known by a person."""
+        proc = self.call(["secretsmanager", "describe-secret", "--secret-id", name], check=False)
+        if proc.returncode == 0:
+            return
+        if "ResourceNotFoundException" not in (proc.stderr or ""):
+            raise DeployError(f"cannot read the secret {name}:\n{(proc.stderr or '').strip()}")
+        value = json.dumps({"RECEIPT_SECRET": secrets.token_urlsafe(48),
+                            "RATE_SALT": secrets.token_urlsafe(24)})
+        fd, path = tempfile.mkstemp(prefix="portal-secret-", suffix=".json")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(value)
+            print(f"creating the secret {name} (random RECEIPT_SECRET and RATE_SALT)")
+            self.call(["secretsmanager", "create-secret", "--name", name, "--description",
+                       "Community portal API: receipt HMAC key and rate-limit salt",
+                       "--secret-string", f"file://{path}"])
+        finally:
+            os.unlink(path)
+
+
+def deploy(stage: Stage, out: Path, lint: bool) -> None:
+    aws = Aws(stage.region)
+    print(f"deploying stage {stage.name} to account {aws.account}, region {stage.region}")
+    aws.ensure_secret(stage.secret_name)
+    templates = package(stage, out, lint)
+    artifacts = aws.deploy(templates["artifacts"], ARTIFACTS_STACK, "shared", [])
+    site = aws.deploy(templates["site"], stage.site_stack, stage.name, stage.site_parameters())
+    if site["SiteURL"].rstrip("/") != stage.origin:
+        raise DeployError(
+            f"the site of stage {stage.name} is served at {site['SiteURL']}, but the API would "
+            f"allow only {stage.origin}. Either set in api/.chalice/config.json\n"
+            f"  stages.{stage.name}.environment_variables.CORS_ORIGIN = \"{site['SiteURL']}\"\n"
+            f"or, to serve the site at {urlsplit(stage.origin).hostname}, set "
+            f"{stage.name}.certificate_arn in deploy/stages.yml (an ACM certificate in us-east-1); "
+            f"then run this again.", 4)
+    packaged = out / "api" / "packaged.yaml"
+    aws.call(["cloudformation", "package", "--template-file", str(templates["api"]),
+              "--s3-bucket", artifacts["BucketName"], "--s3-prefix", stage.api_stack,
+              "--output-template-file", str(packaged)])
+    api = aws.deploy(packaged, stage.api_stack, stage.name, stage.api_parameters(),
+                     API_CAPABILITIES, bucket=artifacts["BucketName"])
+    api_url = api["EndpointURL"].rstrip("/")
+    site_dir = build_site(api_url, stage.origin, out / "site")
+    for cmd in upload_commands(site_dir, site["BucketName"], stage.region):
+        run(cmd, env=aws.env)
+    aws.call(["cloudfront", "create-invalidation", "--distribution-id", site["DistributionId"],
+              "--paths", "/*"])
+    print(f"\nstage {stage.name} is deployed:\n"
+          f"  site       {stage.origin}/\n"
+          f"  API        {api_url}\n"
+          f"  table      {api['TableName']}   (TABLE_NAME for portal-cases / portal-surveys)\n"
+          f"  staff IAM  {api['StaffPolicyArn']}   (attach to the staff's users or roles)")
+    if stage.domain:
+        print(f"  DNS        {stage.domain} CNAME {site['DistributionDomainName']}")
+
+
+def plan(stage: Stage, out: Path) -> str:
+    """What a deploy of this stage would run, for review beside the packaged templates."""
+    steps = [
+        f"aws secretsmanager describe-secret --secret-id {stage.secret_name}   "
+        f"# created with random values if missing",
+        f"aws cloudformation deploy --template-file {out}/artifacts.yml "
+        f"--stack-name {ARTIFACTS_STACK}",
+        f"aws cloudformation deploy --template-file {out}/site.yml --stack-name "
+        f"{stage.site_stack} --parameter-overrides {' '.join(stage.site_parameters())}",
+        f"# check: the site stack's SiteURL == CORS_ORIGIN == {stage.origin}",
+        f"aws cloudformation package --template-file {out}/api/sam.yaml --s3-bucket "
+        f"<artifacts bucket> --s3-prefix {stage.api_stack} --output-template-file "
+        f"{out}/api/packaged.yaml",
+        f"aws cloudformation deploy --template-file {out}/api/packaged.yaml --stack-name "
+        f"{stage.api_stack} --capabilities {' '.join(API_CAPABILITIES)} --s3-bucket "
+        f"<artifacts bucket> --parameter-overrides "
+        f"{' '.join(stage.api_parameters())}",
+        f"# build the site: PORTAL_API_URL=<EndpointURL>, site_url={stage.origin}/",
+        *(shlex.join(c) for c in upload_commands(out / "site", "<site bucket>", stage.region)),
+        "aws cloudfront create-invalidation --distribution-id <DistributionId> --paths '/*'",
+    ]
+    return "\n".join(steps) + "\n"
+
+
+# --- command line --------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["build-site"]:
+        return build_site_main(argv[1:])
+    parser = argparse.ArgumentParser(
+        prog="scripts/deploy.sh", description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("\n\n", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("stage", help="a stage of api/.chalice/config.json other than local")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="only package the templates (offline, no credentials) and show the plan")
+    parser.add_argument("--out", type=Path, help="where the packaged templates go "
+                        "(default: .data/deploy/<stage>/)")
+    parser.add_argument("--no-lint", action="store_true", help="skip cfn-lint on the templates")
+    args = parser.parse_args(argv)
+    out = (args.out or ROOT / ".data" / "deploy" / args.stage).resolve()
+    try:
+        stage = load_stage(args.stage)
+        if args.dry_run:
+            templates = package(stage, out, lint=not args.no_lint)
+            (out / "plan.txt").write_text(plan(stage, out), encoding="utf-8")
+            print(f"\npackaged stage {stage.name} (region {stage.region}) into {out}:")
+            for path in (*templates.values(), out / "api" / "deployment.zip", out / "plan.txt"):
+                print(f"  {path.relative_to(out)}")
+            print("a deploy would run the commands in plan.txt; nothing was sent to AWS")
+        else:
+            deploy(stage, out, lint=not args.no_lint)
+    except DeployError as exc:
+        print(f"deploy: {exc}", file=sys.stderr)
+        return exc.code
+    return 0
+
+
+def build_site_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="scripts/deploy.py build-site",
+        description="Build the site for a host other than AWS (e.g. GitHub Pages).")
+    parser.add_argument("--api-url", required=True, help="the API's base URL (PORTAL_API_URL)")
+    parser.add_argument("--site-url", required=True, help="the address the site is served at")
+    parser.add_argument("--out", type=Path, default=ROOT / "site")
+    args = parser.parse_args(argv)
+    try:
+        build_site(args.api_url, args.site_url, args.out.resolve())
+    except DeployError as exc:
+        print(f"deploy: {exc}", file=sys.stderr)
+        return exc.code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

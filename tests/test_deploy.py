@@ -1,0 +1,685 @@
+"""Deploying to AWS, checked offline: the packaged templates, the least-privilege policies
+derived from what the code calls, throttling, CORS, and the site built for a stage."""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import importlib.util
+import itertools
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+
+from chalicelib.store import TABLE_DEFINITION, TTL_ATTRIBUTE
+from conftest import ROOT
+
+STAGES = ("dev", "prod")
+BIN = Path(sys.executable).parent
+CHALICE_CONFIG = json.loads((ROOT / "api" / ".chalice" / "config.json").read_text(encoding="utf-8"))
+TABLE, LOGS = "PortalTable", "ApiLogGroup"
+INDEXES = [g["IndexName"] for g in TABLE_DEFINITION["GlobalSecondaryIndexes"]]
+
+
+def load_deploy() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("deploy", ROOT / "scripts" / "deploy.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["deploy"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+deploy = load_deploy()
+
+
+def offline_env(tmp: Path) -> dict[str, str]:
+    """No credentials, no aws command, and any HTTP(S) attempt fails at once."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(PATH=f"{BIN}:/usr/bin:/bin", AWS_CONFIG_FILE=str(tmp / "none"),
+               AWS_SHARED_CREDENTIALS_FILE=str(tmp / "none"), AWS_EC2_METADATA_DISABLED="true",
+               HTTP_PROXY="http://127.0.0.1:9", HTTPS_PROXY="http://127.0.0.1:9", NO_PROXY="")
+    return env
+
+
+@pytest.fixture(scope="module")
+def packaged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """`scripts/deploy.sh <stage> --dry-run` for each stage, offline; stage → output folder."""
+    base = tmp_path_factory.mktemp("packaged")
+    env = offline_env(base)
+    guard = base / "guard"  # an aws that fails the run if the dry run ever calls it
+    guard.mkdir()
+    (guard / "aws").write_text("#!/bin/sh\necho 'the dry run called aws' >&2\nexit 99\n")
+    (guard / "aws").chmod(0o755)
+    env["PATH"] = f"{guard}:{env['PATH']}"
+    out = {}
+    for stage in STAGES:
+        proc = subprocess.run(["bash", str(ROOT / "scripts" / "deploy.sh"), stage, "--dry-run",
+                               "--no-lint", "--out", str(base / stage)], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert "nothing was sent to AWS" in proc.stdout
+        out[stage] = base / stage
+    return out
+
+
+def api_template(packaged: dict[str, Path], stage: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((packaged[stage] / "api" / "sam.yaml").read_text())
+    return data
+
+
+def origin(stage: str) -> str:
+    return str(CHALICE_CONFIG["stages"][stage]["environment_variables"]["CORS_ORIGIN"])
+
+
+# --- the templates -------------------------------------------------------------------------
+
+def test_the_dry_run_writes_every_template_and_the_plan(packaged: dict[str, Path]) -> None:
+    for stage, out in packaged.items():
+        for rel in ("api/sam.yaml", "api/deployment.zip", "site.yml", "artifacts.yml", "plan.txt"):
+            assert (out / rel).is_file(), f"{stage}: {rel} missing"
+        plan = (out / "plan.txt").read_text()
+        assert f"--stack-name community-portal-{stage} " in plan
+        assert "aws cloudfront create-invalidation" in plan
+
+
+def test_the_code_package_carries_the_app_and_the_survey_definitions(
+        packaged: dict[str, Path]) -> None:
+    import zipfile
+
+    surveys = sorted(p.stem for p in (ROOT / "content" / "surveys").glob("*.yml"))
+    for stage, out in packaged.items():
+        with zipfile.ZipFile(out / "api" / "deployment.zip") as z:
+            names = set(z.namelist())
+            assert {"app.py", "chalicelib/store.py", "chalicelib/service.py"} <= names, stage
+            bundled = json.loads(z.read("chalicelib/survey_definitions.json"))
+        assert sorted(bundled) == surveys, stage
+
+
+def test_every_produced_template_passes_cfn_lint(packaged: dict[str, Path]) -> None:
+    regions = sorted({deploy.load_stage(s).region for s in STAGES})
+    files = [str(p) for out in packaged.values()
+             for p in (out / "api" / "sam.yaml", out / "site.yml", out / "artifacts.yml")]
+    proc = subprocess.run([str(BIN / "cfn-lint"), "--regions", *regions, "--", *files],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and not proc.stdout.strip(), proc.stdout + proc.stderr
+
+
+def test_the_table_is_the_one_the_store_defines(packaged: dict[str, Path]) -> None:
+    for stage in STAGES:
+        table = api_template(packaged, stage)["Resources"][TABLE]
+        props = table["Properties"]
+        assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
+        assert props["KeySchema"] == TABLE_DEFINITION["KeySchema"]
+        assert sorted(props["AttributeDefinitions"], key=str) == sorted(
+            TABLE_DEFINITION["AttributeDefinitions"], key=str)
+        assert props["GlobalSecondaryIndexes"] == TABLE_DEFINITION["GlobalSecondaryIndexes"]
+        assert props["BillingMode"] == TABLE_DEFINITION["BillingMode"] == "PAY_PER_REQUEST"
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert props["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
+        assert props["DeletionProtectionEnabled"] == {"Ref": "DeletionProtection"}
+
+
+@pytest.mark.parametrize(("stage", "protected"), [("dev", "false"), ("prod", "true")])
+def test_deletion_protection_is_on_in_prod(stage: str, protected: str) -> None:
+    assert f"DeletionProtection={protected}" in deploy.load_stage(stage).api_parameters()
+
+
+def test_the_function_gets_its_table_origin_and_secrets_at_deploy_time(
+        packaged: dict[str, Path]) -> None:
+    for stage in STAGES:
+        fn = api_template(packaged, stage)["Resources"]["APIHandler"]["Properties"]
+        env = fn["Environment"]["Variables"]
+        assert env["TABLE_NAME"] == {"Ref": TABLE}
+        assert env["CORS_ORIGIN"] == origin(stage)
+        for name in ("RECEIPT_SECRET", "RATE_SALT"):
+            assert env[name] == {"Fn::Sub": "{{resolve:secretsmanager:${SecretName}:SecretString:"
+                                            + name + "}}"}
+            # Never a value in the repository's config for a deployed stage.
+            assert name not in CHALICE_CONFIG["stages"][stage].get("environment_variables", {})
+            assert name not in CHALICE_CONFIG.get("environment_variables", {})
+        assert fn["Timeout"] == CHALICE_CONFIG["stages"][stage]["lambda_timeout"]
+
+
+def test_the_local_stage_is_untouched() -> None:
+    assert CHALICE_CONFIG["stages"]["local"] == {
+        "api_gateway_stage": "api",
+        "environment_variables": {
+            "AWS_DEFAULT_REGION": "ap-east-1", "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local", "RECEIPT_SECRET": "local-development-secret",
+            "RATE_SALT": "local"}}
+
+
+def test_throttling_is_set_on_the_whole_api_stage(packaged: dict[str, Path]) -> None:
+    for stage in STAGES:
+        template = api_template(packaged, stage)
+        settings = template["Resources"]["RestAPI"]["Properties"]["MethodSettings"]
+        assert settings == [{"ResourcePath": "/*", "HttpMethod": "*",
+                             "ThrottlingRateLimit": {"Ref": "ThrottleRate"},
+                             "ThrottlingBurstLimit": {"Ref": "ThrottleBurst"}}]
+        s = deploy.load_stage(stage)
+        params = dict(p.split("=", 1) for p in s.api_parameters())
+        assert 0 < int(params["ThrottleRate"]) <= int(params["ThrottleBurst"])
+
+
+def test_cors_allows_only_the_stage_origin(packaged: dict[str, Path]) -> None:
+    for stage in STAGES:
+        paths = api_template(packaged, stage)["Resources"]["RestAPI"]["Properties"][
+            "DefinitionBody"]["paths"]
+        assert paths
+        for path, methods in paths.items():
+            assert "options" in methods, f"{path}: no CORS preflight"
+            headers = methods["options"]["x-amazon-apigateway-integration"]["responses"][
+                "default"]["responseParameters"]
+            assert headers["method.response.header.Access-Control-Allow-Origin"] == \
+                f"'{origin(stage)}'"
+        assert "*" not in origin(stage)
+
+
+# --- least privilege -----------------------------------------------------------------------
+
+def resource_name(resource: Any) -> str:
+    """The only resources a policy may name: the table, one of its indexes, the log group."""
+    if resource == {"Fn::GetAtt": [TABLE, "Arn"]}:
+        return "table"
+    for index in INDEXES:
+        if resource == {"Fn::Sub": "${" + TABLE + ".Arn}/index/" + index}:
+            return f"index/{index}"
+    if resource == {"Fn::GetAtt": [LOGS, "Arn"]}:
+        return "log-group"
+    raise AssertionError(f"a policy names {resource!r}: only the table ({TABLE}), its indexes "
+                         f"({INDEXES}) and the function's log group ({LOGS}) are allowed")
+
+
+def grants(document: dict[str, Any]) -> set[tuple[str, str]]:
+    """(action, resource) pairs a policy allows; refuses wildcards and anything but Allow.
+
+    Rule: every action is `dynamodb:<Name>` or `logs:<Name>` with no wildcard; dynamodb
+    actions name only the table or its indexes, logs actions only the function's own log
+    group; no NotAction, NotResource or Deny tricks.
+    """
+    pairs = set()
+    for st in document["Statement"]:
+        assert set(st) <= {"Sid", "Effect", "Action", "Resource"}, st
+        assert st["Effect"] == "Allow"
+        actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+        for action in actions:
+            assert re.fullmatch(r"(dynamodb|logs):[A-Za-z]+", action), f"wildcard or odd: {action}"
+            for resource in resources:
+                name = resource_name(resource)
+                assert (name == "log-group") == action.startswith("logs:"), (action, name)
+                pairs.add((action, name))
+    return pairs
+
+
+def lambda_policy(template: dict[str, Any]) -> dict[str, Any]:
+    role = template["Resources"]["ApiHandlerRole"]["Properties"]
+    assert "ManagedPolicyArns" not in role and len(role["Policies"]) == 1
+    document: dict[str, Any] = role["Policies"][0]["PolicyDocument"]
+    return document
+
+
+def test_the_policies_name_only_the_table_its_indexes_and_the_log_group(
+        packaged: dict[str, Path]) -> None:
+    for stage in STAGES:
+        template = api_template(packaged, stage)
+        policy_file = CHALICE_CONFIG["stages"][stage]["iam_policy_file"]
+        assert CHALICE_CONFIG["stages"][stage]["autogen_policy"] is False
+        on_disk = json.loads((ROOT / "api" / ".chalice" / policy_file).read_text())
+        assert lambda_policy(template) == on_disk
+        lambda_grants = grants(on_disk)
+        assert {a for a, r in lambda_grants if r == "log-group"} == {
+            "logs:CreateLogStream", "logs:PutLogEvents"}
+        staff = grants(template["Resources"]["StaffPolicy"]["Properties"]["PolicyDocument"])
+        assert all(a.startswith("dynamodb:") for a, _ in staff)
+        # The log group is the one the function writes to.
+        fn = template["Resources"]["APIHandler"]["Properties"]
+        group = template["Resources"][LOGS]["Properties"]["LogGroupName"]
+        assert group == {"Fn::Sub": "/aws/lambda/" + fn["FunctionName"]["Fn::Sub"]}
+
+
+# Recording: the API and staff-tool tests run in a child pytest with botocore patched; each
+# DynamoDB call is attributed to the route view (a frame of api/app.py) or the staff command
+# (a frame of portal.cli.*) that made it. Calls by the tests themselves are not attributed.
+RECORDER = r'''
+import json, sys
+import botocore.client
+import pytest
+
+records = []
+_make_api_call = botocore.client.BaseClient._make_api_call
+
+def who():
+    frame = sys._getframe(2)
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module == "app" and frame.f_code.co_filename.endswith("app.py"):
+            return "lambda", frame.f_code.co_name
+        if module.startswith("portal.cli."):
+            return "staff", module
+        frame = frame.f_back
+    return None, None
+
+def recording(self, operation, params):
+    if self.meta.service_model.service_name == "dynamodb":
+        role, source = who()
+        if role:
+            items = [k for item in params.get("TransactItems", []) for k in item]
+            records.append({"role": role, "source": source, "op": operation,
+                            "index": params.get("IndexName"), "items": items})
+    return _make_api_call(self, operation, params)
+
+botocore.client.BaseClient._make_api_call = recording
+
+class OnlyDynamoDB:
+    """Keep the tests that reach DynamoDB Local; site builds and browsers are slow and touch none."""
+    def pytest_collection_modifyitems(self, items):
+        slow = {"example_site", "fixture_site", "site_server", "browser", "page"}
+        items[:] = [i for i in items if "dynamodb_endpoint" in getattr(i, "fixturenames", ())
+                    and not slow & set(i.fixturenames)]
+
+pytest.main(["-q", "-p", "no:cacheprovider", "--continue-on-collection-errors",
+             "-m", "not browser", *sys.argv[2:]], plugins=[OnlyDynamoDB()])
+with open(sys.argv[1], "w") as f:
+    json.dump(records, f)
+'''
+
+DRIVES_DYNAMODB = re.compile(r"\bapi_client\b|Client\(app\)|portal\.cli\.(?!notice)")
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    """Every DynamoDB call the app's routes and the staff tools make in the test suite."""
+    base = tmp_path_factory.mktemp("recorded")
+    files = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_*.py")
+                   if p.name != "test_deploy.py" and "browser" not in p.name
+                   and DRIVES_DYNAMODB.search(p.read_text(encoding="utf-8")))
+    assert "tests/test_api.py" in files
+    script, out = base / "record.py", base / "calls.json"
+    script.write_text(RECORDER, encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(script), str(out), *files], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert out.is_file(), proc.stdout[-3000:] + proc.stderr[-3000:]
+    calls: list[dict[str, Any]] = json.loads(out.read_text())
+    return calls
+
+
+TRANSACT_ITEM = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
+                 "ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}
+
+
+def needs(call: dict[str, Any]) -> set[tuple[str, str]]:
+    """IAM (action, resource) a DynamoDB call needs. Transactions are authorised per item."""
+    if call["op"] in ("TransactWriteItems", "TransactGetItems"):
+        return {(f"dynamodb:{TRANSACT_ITEM[k]}", "table") for k in call["items"]}
+    where = f"index/{call['index']}" if call["index"] else "table"
+    return {(f"dynamodb:{call['op']}", where)}
+
+
+def needed(calls: list[dict[str, Any]], role: str) -> set[tuple[str, str]]:
+    return set().union(*(needs(c) for c in calls if c["role"] == role))
+
+
+def test_every_route_was_exercised_while_recording(recorded: list[dict[str, Any]]) -> None:
+    from app import app
+
+    views = {route.view_name for routes in app.routes.values() for route in routes.values()}
+    seen = {c["source"] for c in recorded if c["role"] == "lambda"}
+    assert views - seen == set(), "routes no test drove to DynamoDB; add a test for them"
+
+
+def test_the_function_may_do_exactly_what_the_routes_do(packaged: dict[str, Path],
+                                                        recorded: list[dict[str, Any]]) -> None:
+    used = needed(recorded, "lambda")
+    assert used
+    for stage in STAGES:
+        allowed = {g for g in grants(lambda_policy(api_template(packaged, stage)))
+                   if g[0].startswith("dynamodb:")}
+        assert allowed == used, (f"{stage}: missing {sorted(used - allowed)}, "
+                                 f"not needed {sorted(allowed - used)}")
+
+
+def test_the_staff_policy_is_exactly_what_the_staff_tools_do(
+        packaged: dict[str, Path], recorded: list[dict[str, Any]]) -> None:
+    used = needed(recorded, "staff")
+    assert used
+    for stage in STAGES:
+        doc = api_template(packaged, stage)["Resources"]["StaffPolicy"]["Properties"][
+            "PolicyDocument"]
+        allowed = grants(doc)
+        assert allowed == used, (f"{stage}: missing {sorted(used - allowed)}, "
+                                 f"not needed {sorted(allowed - used)}")
+
+
+# Functions that only ever run against DynamoDB Local (the stack creates the table in AWS).
+SETUP_ONLY = {"create_table"}
+
+
+def static_actions() -> dict[str, set[str]]:
+    """IAM actions of every DynamoDB call written in the code, by where it is written.
+
+    `_call("op", ...)` and `<...client...>.op(...)` calls, and the item kinds of transactions
+    (dict keys Put/Update/Delete/ConditionCheck). A function nobody refers to is dead code.
+    """
+    import botocore.session
+    from botocore import xform_name
+
+    model = botocore.session.get_session().get_service_model("dynamodb")
+    ops = {xform_name(name): name for name in model.operation_names}
+    sources = sorted([*(ROOT / "api" / "chalicelib").glob("*.py"),
+                      *(ROOT / "site_src" / "portal" / "cli").glob("*.py")])
+    everything = "\n".join(p.read_text(encoding="utf-8") for p in
+                           [*sources, ROOT / "api" / "app.py", *(ROOT / "scripts").glob("*.py")])
+    found: dict[str, set[str]] = {}
+    for path in sources:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for fn in ast.walk(tree):
+            if not isinstance(fn, ast.FunctionDef) or fn.name in SETUP_ONLY:
+                continue
+            if len(re.findall(rf"\b{re.escape(fn.name)}\b", everything)) < 2:
+                continue  # defined, never called
+            for node in ast.walk(fn):
+                action = None
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                    args = node.args
+                    if (node.func.attr == "_call" and args and isinstance(args[0], ast.Constant)
+                            and args[0].value in ops):
+                        action = ops[args[0].value]
+                    elif node.func.attr in ops and "client" in ast.unparse(node.func.value):
+                        action = ops[node.func.attr]
+                elif isinstance(node, ast.Dict):  # {"Put": {"TableName": ..., ...}}
+                    for key, value in zip(node.keys, node.values, strict=True):
+                        if (isinstance(key, ast.Constant) and key.value in TRANSACT_ITEM
+                                and isinstance(value, ast.Dict)
+                                and any(isinstance(k, ast.Constant) and k.value == "TableName"
+                                        for k in value.keys)):
+                            action = TRANSACT_ITEM[key.value]
+                if action and action not in ("TransactWriteItems", "TransactGetItems"):
+                    found.setdefault(f"dynamodb:{action}", set()).add(
+                        f"{path.relative_to(ROOT)}:{fn.name}")
+    return found
+
+
+def test_no_dynamodb_call_in_the_code_escapes_the_recording(
+        recorded: list[dict[str, Any]]) -> None:
+    seen = {a for a, _ in needed(recorded, "lambda") | needed(recorded, "staff")}
+    written = static_actions()
+    assert {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"} <= set(written)
+    unseen = {a: sorted(w) for a, w in written.items() if a not in seen}
+    assert not unseen, f"calls no test makes, so no policy covers them: {unseen}"
+
+
+# --- the site ------------------------------------------------------------------------------
+
+def test_the_site_template_keeps_the_bucket_private_behind_cloudfront() -> None:
+    from cfnlint.decode import decode_str
+
+    site, _ = decode_str((ROOT / "deploy" / "site.yml").read_text())
+    assert site is not None
+    res = site["Resources"]
+    block = res["SiteBucket"]["Properties"]["PublicAccessBlockConfiguration"]
+    assert block == {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                     "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+    for st in res["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]:
+        if st["Effect"] == "Allow":
+            assert st["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+            assert st["Action"] == "s3:GetObject" and "AWS:SourceArn" in st["Condition"][
+                "StringEquals"]
+    oac = res["OriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
+    assert oac["SigningBehavior"] == "always" and oac["OriginAccessControlOriginType"] == "s3"
+    config = res["Distribution"]["Properties"]["DistributionConfig"]
+    assert config["Origins"][0]["OriginAccessControlId"] == {"Fn::GetAtt": [
+        "OriginAccessControl", "Id"]}
+    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
+
+
+def sync_claims(cmd: list[str], rel: str) -> bool:
+    """Whether `aws s3 sync` with these filters uploads `rel` (later filters win)."""
+    included = True
+    for flag, pattern in itertools.pairwise(cmd):
+        if flag in ("--exclude", "--include") and fnmatch.fnmatchcase(rel, pattern):
+            included = flag == "--include"
+    return included
+
+
+def header(cmd: list[str], flag: str) -> str | None:
+    return cmd[cmd.index(flag) + 1] if flag in cmd else None
+
+
+@pytest.fixture(scope="module")
+def stage_site(deployed: Deployed) -> tuple[Path, str]:
+    """The site the (stand-in) deploy of dev built: the API URL is the API stack's output."""
+    return deployed.out / "site", FAKE_ENDPOINT.rstrip("/")
+
+
+def test_the_site_built_for_a_stage_calls_that_stage_api(stage_site: tuple[Path, str]) -> None:
+    site, api = stage_site
+    form = (site / "suggestions" / "index.html").read_text(encoding="utf-8")
+    assert f'data-api="{api}"' in form
+    assert "127.0.0.1" not in form
+    assert f"{origin('dev')}/" in (site / "notices" / "rss.xml").read_text(encoding="utf-8")
+
+
+def test_every_file_is_uploaded_once_with_its_type_and_cache(stage_site: tuple[Path, str]) -> None:
+    site, _ = stage_site
+    commands = deploy.upload_commands(site, "bucket", "ap-east-1")
+    assert header(commands[-1], "--include") == "*.html"  # pages go last
+    expect = {"notices/rss.xml": ("application/rss+xml", deploy.HTML_CACHE),
+              "notices/atom.xml": ("application/atom+xml", deploy.HTML_CACHE),
+              "notices/feed.json": ("application/feed+json", deploy.HTML_CACHE),
+              "events/calendar.ics": ("text/calendar", deploy.HTML_CACHE),
+              "index.html": ("text/html", deploy.HTML_CACHE),
+              "sitemap.xml": ("application/xml", deploy.HTML_CACHE),
+              "search/search_index.json": ("application/json", deploy.HTML_CACHE)}
+    files = [p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()]
+    assert set(expect) <= set(files)
+    for rel in files:
+        claims = [c for c in commands if sync_claims(c, rel)]
+        assert len(claims) == 1, f"{rel} is uploaded by {len(claims)} commands"
+        ctype, cache = header(claims[0], "--content-type"), header(claims[0], "--cache-control")
+        if rel in expect:
+            assert ctype and ctype.split(";")[0] == expect[rel][0] and cache == expect[rel][1], rel
+        if re.search(r"\.[0-9a-f]{8}\.min\.(js|css)$", rel):
+            assert cache == deploy.YEAR_CACHE, rel
+        elif rel.endswith((".html", ".xml", ".json", ".ics")):
+            assert cache == deploy.HTML_CACHE and ctype and "charset=utf-8" in ctype, rel
+
+
+def test_the_pages_workflow_builds_with_an_api_url() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "pages.yml").read_text())
+    steps = [s for job in workflow["jobs"].values() for s in job.get("steps", [])]
+    text = json.dumps(steps)
+    assert "scripts/deploy.py build-site" in text and "PORTAL_API_URL" in text
+    assert any(str(s.get("uses", "")).startswith("actions/deploy-pages@") for s in steps)
+
+
+# --- the command ---------------------------------------------------------------------------
+
+@pytest.fixture
+def fake_aws(tmp_path: Path) -> Iterator[Path]:
+    """An `aws` that has no credentials, first in PATH."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    aws = bindir / "aws"
+    aws.write_text("#!/bin/sh\necho 'Unable to locate credentials. You can configure credentials "
+                   "by running \"aws configure\".' >&2\nexit 255\n")
+    aws.chmod(0o755)
+    yield bindir
+
+
+def run_deploy(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", str(ROOT / "scripts" / "deploy.sh"), *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_deploying_without_the_aws_command_says_how_to_install_it(tmp_path: Path) -> None:
+    bindir = tmp_path / "bin"  # what deploy.sh needs, and no aws
+    bindir.mkdir()
+    for tool in ("bash", "dirname"):
+        found = shutil.which(tool)
+        assert found
+        (bindir / tool).symlink_to(found)
+    env = offline_env(tmp_path)
+    env["PATH"] = f"{bindir}:{BIN}"
+    proc = run_deploy(env, "dev", "--out", str(tmp_path / "out"))
+    assert proc.returncode == 3 and "`aws` command is not installed" in proc.stderr
+    assert "--dry-run needs neither" in proc.stderr
+
+
+def test_deploying_without_credentials_says_so(tmp_path: Path, fake_aws: Path) -> None:
+    env = offline_env(tmp_path)
+    env["PATH"] = f"{fake_aws}:{env['PATH']}"
+    proc = run_deploy(env, "prod", "--out", str(tmp_path / "out"))
+    assert proc.returncode == 3, proc.stderr
+    assert "no working credentials" in proc.stderr and "aws configure" in proc.stderr
+
+
+FAKE_ENDPOINT = "https://a1b2c3.execute-api.ap-east-1.amazonaws.com/api/"
+# A stand-in for the aws CLI: logs each call, keeps which stacks exist, answers like AWS.
+FAKE_AWS = r'''#!PYTHON
+import json, os, pathlib, shutil, sys
+
+state = pathlib.Path(os.environ["FAKE_AWS_STATE"])
+data = json.loads(state.read_text()) if state.exists() else {"stacks": [], "secret": False}
+args = sys.argv[1:]
+with open(os.environ["FAKE_AWS_LOG"], "a") as log:
+    log.write(json.dumps(args) + "\n")
+
+def opt(name):
+    return args[args.index(name) + 1]
+
+def save():
+    state.write_text(json.dumps(data))
+
+OUTPUTS = {
+    "community-portal-artifacts": {"BucketName": "artifact-bucket"},
+    "community-portal-dev-site": {
+        "SiteURL": os.environ["FAKE_SITE_URL"], "BucketName": "site-bucket",
+        "DistributionId": "E2EXAMPLE", "DistributionDomainName": "d1.cloudfront.net"},
+    "community-portal-dev": {
+        "EndpointURL": "ENDPOINT",
+        "TableName": "community-portal-dev-PortalTable-X", "StaffPolicyArn": "arn:aws:iam::1:policy/s"},
+}
+cmd = args[:2]
+if cmd == ["sts", "get-caller-identity"]:
+    print(json.dumps({"Account": "123456789012"}))
+elif cmd == ["secretsmanager", "describe-secret"]:
+    if not data["secret"]:
+        sys.exit("An error occurred (ResourceNotFoundException) when calling the DescribeSecret operation")
+elif cmd == ["secretsmanager", "create-secret"]:
+    value = json.loads(pathlib.Path(opt("--secret-string")[len("file://"):]).read_text())
+    assert set(value) == {"RECEIPT_SECRET", "RATE_SALT"} and all(len(v) >= 32 for v in value.values())
+    data["secret"] = True
+elif cmd == ["cloudformation", "describe-stacks"]:
+    name = opt("--stack-name")
+    if name not in data["stacks"]:
+        sys.exit(f"An error occurred (ValidationError): Stack with id {name} does not exist")
+    outputs = [{"OutputKey": k, "OutputValue": v} for k, v in OUTPUTS[name].items()]
+    print(json.dumps({"Stacks": [{"StackStatus": "CREATE_COMPLETE", "Outputs": outputs}]}))
+elif cmd == ["cloudformation", "deploy"]:
+    assert pathlib.Path(opt("--template-file")).is_file()
+    data["stacks"].append(opt("--stack-name"))
+elif cmd == ["cloudformation", "package"]:
+    shutil.copyfile(opt("--template-file"), opt("--output-template-file"))
+save()
+'''
+
+
+@dataclass
+class Deployed:
+    proc: subprocess.CompletedProcess[str]
+    calls: list[list[str]]  # the aws commands, in order
+    out: Path
+
+
+def fake_deploy(base: Path, site_url: str) -> Deployed:
+    """`scripts/deploy.sh dev` against the stand-in aws, whose site stack answers `site_url`."""
+    bindir = base / "fakebin"
+    bindir.mkdir()
+    (bindir / "aws").write_text(FAKE_AWS.replace("#!PYTHON", "#!" + sys.executable)
+                                .replace('"ENDPOINT"', repr(FAKE_ENDPOINT)))
+    (bindir / "aws").chmod(0o755)
+    env = offline_env(base)
+    env.update(PATH=f"{bindir}:{env['PATH']}", FAKE_AWS_LOG=str(base / "calls.log"),
+               FAKE_AWS_STATE=str(base / "state.json"), FAKE_SITE_URL=site_url)
+    proc = run_deploy(env, "dev", "--no-lint", "--out", str(base / "out"))
+    log = base / "calls.log"
+    calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return Deployed(proc, calls, base / "out")
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
+    return fake_deploy(tmp_path_factory.mktemp("deployed"), origin("dev"))
+
+
+def test_a_deploy_runs_the_steps_in_order(deployed: Deployed) -> None:
+    proc, calls = deployed.proc, deployed.calls
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    steps = [" ".join(c[:2]) + (f" {c[c.index('--stack-name') + 1]}" if "--stack-name" in c
+                                  and c[1] == "deploy" else "") for c in calls
+             if c[:2] != ["cloudformation", "describe-stacks"]]
+    assert steps[:6] == [
+        "sts get-caller-identity", "secretsmanager describe-secret", "secretsmanager create-secret",
+        "cloudformation deploy community-portal-artifacts",
+        "cloudformation deploy community-portal-dev-site", "cloudformation package"]
+    assert steps[6] == "cloudformation deploy community-portal-dev"
+    api = next(c for c in calls if c[:2] == ["cloudformation", "deploy"]
+               and c[c.index("--stack-name") + 1] == "community-portal-dev")
+    assert "CAPABILITY_IAM" in api and "DeletionProtection=false" in api
+    syncs = [c for c in calls if c[:2] == ["s3", "sync"]]
+    assert len(syncs) == len(deploy.UPLOADS) and all("s3://site-bucket" in c for c in syncs)
+    assert calls[-1][:2] == ["cloudfront", "create-invalidation"] and "/*" in calls[-1]
+    assert "community-portal-dev-PortalTable-X" in proc.stdout
+
+
+def test_a_site_on_another_address_stops_before_the_api(tmp_path: Path) -> None:
+    result = fake_deploy(tmp_path, "https://d1.cloudfront.net")
+    proc, calls = result.proc, result.calls
+    assert proc.returncode == 4
+    assert 'CORS_ORIGIN = "https://d1.cloudfront.net"' in proc.stderr
+    deployed = [c[c.index("--stack-name") + 1] for c in calls if c[:2] == ["cloudformation", "deploy"]]
+    assert deployed == ["community-portal-artifacts", "community-portal-dev-site"]
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("region: ap-east-1", "region: hongkong",
+     "deploy/stages.yml: dev.region: String should match pattern"),
+    ('certificate_arn: ""', "certificate_arn: arn:aws:acm:ap-east-1:123456789012:certificate/x",
+     "deploy/stages.yml: dev.certificate_arn: String should match pattern '^(arn:aws[a-z-]*:acm:us-east-1"),
+    ("deletion_protection: false", "deletion_protection: maybe",
+     "deploy/stages.yml: dev.deletion_protection: Input should be a valid boolean, found 'maybe'"),
+    ("{rate: 10, burst: 20}", "{rate: 30, burst: 20}",
+     "deploy/stages.yml: dev.throttle: Value error, burst (20) must be at least rate (30)"),
+])
+def test_bad_stage_settings_are_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, old: str,
+                                      new: str, message: str) -> None:
+    text = (ROOT / "deploy" / "stages.yml").read_text(encoding="utf-8")
+    assert old in text
+    bad = tmp_path / "stages.yml"
+    bad.write_text(text.replace(old, new, 1), encoding="utf-8")
+    monkeypatch.setattr(deploy, "STAGES_FILE", bad)
+    with pytest.raises(deploy.DeployError) as err:
+        deploy.load_stage("dev")
+    assert message in str(err.value) and err.value.code == 2
+
+
+@pytest.mark.parametrize(("stage", "message"), [
+    ("local", "expected one of ['dev', 'prod']"),
+    ("staging", "found 'staging'"),
+])
+def test_an_unknown_stage_is_refused(tmp_path: Path, stage: str, message: str) -> None:
+    proc = run_deploy(offline_env(tmp_path), stage, "--dry-run")
+    assert proc.returncode == 2 and message in proc.stderr
