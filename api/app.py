@@ -71,9 +71,14 @@ def json_body() -> Any:
     except UnicodeDecodeError:
         raise Invalid("(body)", "The body is not valid UTF-8.", "invalid_encoding") from None
     try:
-        return json.loads(text, parse_constant=_no_constant)
+        data = json.loads(text, parse_constant=_no_constant)
     except (ValueError, RecursionError):
         raise Invalid("(body)", "The body is not valid JSON.", "invalid_json") from None
+    try:  # "\ud800" escapes decode to lone surrogates, which cannot be stored or hashed
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise Invalid("(body)", "The body is not valid UTF-8.", "invalid_encoding") from None
+    return data
 
 
 def _no_constant(name: str) -> Any:

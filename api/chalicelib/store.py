@@ -161,9 +161,10 @@ def client_from_env(**overrides: Any) -> Any:
     # Requests are built by this module, never from raw input; botocore's parameter
     # validation of a TransactWriteItems costs about as much as the network round trip.
     # A database that accepts connections but never answers costs 3 attempts x 2 s plus
-    # backoff, about 8 s: well inside the 15 s Lambda timeout, so the owner gets our 503
-    # with Retry-After rather than API Gateway's 504 (5 s reads took 20 s; tests/test_hostile.py).
-    config = Config(connect_timeout=2, read_timeout=5, parameter_validation=False,
+    # backoff, about 8 s: inside the 15 s Lambda timeout, so the owner gets our 503 with
+    # Retry-After rather than API Gateway's 504 (with 5 s reads it took 20 s; see
+    # tests/test_load_fast.py). DynamoDB answers in milliseconds; 2 s is a stall.
+    config = Config(connect_timeout=1, read_timeout=2, parameter_validation=False,
                     retries={"max_attempts": 3, "mode": "standard"})
     kwargs: dict[str, Any] = {
         "endpoint_url": os.environ.get("DYNAMODB_ENDPOINT") or None,
