@@ -115,13 +115,13 @@ def submit_suggestion() -> tuple[int, dict[str, Any]]:
 @app.route("/suggestions/{receipt}", methods=["GET"], cors=cors)
 @api
 def follow_suggestion(receipt: str) -> tuple[int, dict[str, Any]]:
-    return 200, get_service().public_view(receipt)
+    return 200, get_service().public_view(receipt, client_address())
 
 
 @app.route("/suggestions/{receipt}/feedback", methods=["POST"], cors=cors, content_types=ANY_BODY)
 @api
 def rate_suggestion(receipt: str) -> tuple[int, dict[str, Any]]:
-    return 200, get_service().feedback(receipt, json_body())
+    return 200, get_service().feedback(receipt, json_body(), client_address())
 
 
 @app.route("/surveys/{survey_id}/responses", methods=["POST"], cors=cors, content_types=ANY_BODY)

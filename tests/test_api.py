@@ -256,3 +256,21 @@ def test_importing_the_app_builds_no_client() -> None:
             "assert s._service is None; print('botocore.client' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() in ("True", "False")
+
+
+def test_looking_up_unknown_receipts_is_rate_limited(ddb: Any, table: str, clock: Clock,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalice.test import Client
+
+    import chalicelib.service
+    from app import app
+
+    service = Service(Store(table, ddb), Settings(secret=b"s", miss_limit=3), clock)
+    monkeypatch.setattr(chalicelib.service, "_service", service)
+    with Client(app) as client:
+        receipt = post(client, GOOD).json_body["receipt"]
+        misses = [client.http.get(f"/suggestions/K7M4-QX9{c}").status_code for c in "23456"]
+        assert misses == [404, 404, 404, 429, 429]
+        assert client.http.get(f"/suggestions/{receipt}").status_code == 200  # hits are free
+        clock.now += 600
+        assert client.http.get("/suggestions/K7M4-QX9P").status_code == 404

@@ -204,7 +204,7 @@ def test_fifty_concurrent_answers_with_one_code_count_once(surveys: SurveyServic
     for t in threads:
         t.join()
     assert results.count(201) == 1
-    assert set(results) <= {201, 409, 503}
+    assert set(results) <= {201, 409, 429, 503}  # 429 once the misses pass the limit
     counters = surveys.counters("quick-poll")
     assert counters["n"] == 1 and counters["q:sat_clean:4"] == 1
 
@@ -335,3 +335,12 @@ def test_example_surveys(example_site: Site) -> None:
     results = example_site.page("surveys/2025-satisfaction/results/")
     assert 'data-quadrant="improve"' in results
     assert "正在进行的调查" in example_site.page("")
+
+
+def test_guessing_codes_is_rate_limited_without_revealing_them(client: Any,
+                                                               surveys: SurveyService) -> None:
+    issue(surveys, 1)
+    surveys.settings = Settings(secret=b"s", miss_limit=3)
+    statuses = [answer(client, {"answers": GOOD, "code": f"K7M4-QX{c}P"}, key=f"guess-key-{c}")
+                .status_code for c in "23456"]
+    assert statuses == [400, 400, 400, 429, 429]

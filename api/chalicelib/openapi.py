@@ -89,6 +89,7 @@ def document() -> dict[str, Any]:
                     "200": {"description": "The public view of the case.", "content": {
                         "application/json": {"schema": {"$ref": "#/components/schemas/Case"}}}},
                     "400": _error("Not a receipt code."), "404": _error("No such case."),
+                    "429": _error("Too many unknown codes from this client.", retry=True),
                     "503": common["503"]}}},
             "/suggestions/{receipt}/feedback": {"post": {
                 "operationId": "rateSuggestion", "parameters": [RECEIPT],
@@ -99,7 +100,7 @@ def document() -> dict[str, Any]:
                         "schema": {"$ref": "#/components/schemas/Case"}}}},
                     "404": _error("No such case."),
                     "409": _error("Not resolved yet, or already rated."),
-                    **{k: v for k, v in common.items() if k != "429"}}}},
+                    **common}}},
             "/surveys/{survey_id}/responses": {"post": {
                 "operationId": "answerSurvey",
                 "parameters": [

@@ -29,6 +29,7 @@ class Settings:
     rate_limit: int = 10          # submissions per client per window
     rate_window: int = 600        # seconds
     rate_salt: str = "portal"
+    miss_limit: int = 30          # unknown receipts looked up per client per window
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -114,22 +115,27 @@ class Service:
                 "respond_within_hours": int(case["respond_within_hours"]),
                 "respond_by": case["respond_by"], "created_at": case["created_at"]}
 
-    def _case(self, receipt_text: str) -> dict[str, Any]:
+    def _case(self, receipt_text: str, client: str | None = None) -> dict[str, Any]:
         receipt = normalise(receipt_text)
         if receipt is None:
             raise Invalid("receipt", "A receipt code has 8 letters and digits, e.g. K7M4-QX9P.")
         case = self.store.get(f"CASE#{receipt}", "CASE")
         if case is None:
+            if client is not None:
+                self._count_miss(client)
             raise NotFound()
         return case
 
-    def public_view(self, receipt_text: str) -> dict[str, Any]:
-        """What anyone holding the code may see: never contact details, building or unit."""
-        return public(self._case(receipt_text))
+    def _count_miss(self, client: str) -> None:
+        count_miss(self.store, self.settings, self.clock(), client)
 
-    def feedback(self, receipt_text: str, body: Any) -> dict[str, Any]:
+    def public_view(self, receipt_text: str, client: str | None = None) -> dict[str, Any]:
+        """What anyone holding the code may see: never contact details, building or unit."""
+        return public(self._case(receipt_text, client))
+
+    def feedback(self, receipt_text: str, body: Any, client: str | None = None) -> dict[str, Any]:
         data = schema.check(body, schema.FEEDBACK)
-        case = self._case(receipt_text)
+        case = self._case(receipt_text, client)
         now = iso(self.clock())
         try:
             updated = self.store.update(
@@ -205,6 +211,24 @@ class Service:
 
     def month(self, month: str) -> list[dict[str, Any]]:
         return sorted(self.store.query_month(month), key=lambda c: c["created_at"])
+
+
+def count_miss(store: Store, settings: Settings, now: float, client: str) -> None:
+    """Count a wrong code from this client; past the limit, answer 429 instead.
+
+    Owners mistype a receipt or survey code now and then; someone guessing codes misses
+    nearly every time. A failed transaction rolls back its own rate counter, so misses
+    are counted here, on their own item (SECURITY.md gives the arithmetic).
+    """
+    window = int(now // settings.rate_window)
+    try:
+        store.update("RATE#" + digest(settings.rate_salt + "miss" + client), f"W#{window}",
+                     "ADD n :one SET #ttl = :ttl",
+                     {":one": 1, ":ttl": (window + 1) * settings.rate_window + 60,
+                      ":limit": settings.miss_limit},
+                     condition="attribute_not_exists(n) OR n < :limit", names={"#ttl": "ttl"})
+    except Refused:
+        raise RateLimited(max(1, int((window + 1) * settings.rate_window - now))) from None
 
 
 def public(case: dict[str, Any]) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from typing import Any
 from . import surveys
 from .errors import ApiError, Conflict, Invalid, NotFound, RateLimited
 from .receipts import ALPHABET, digest, normalise, receipt_for
-from .service import Settings
+from .service import Settings, count_miss
 from .store import Refused, Store, to_item
 
 SHARDS = 8
@@ -80,7 +80,20 @@ class SurveyService:
             raise Invalid("Idempotency-Key", "The Idempotency-Key header must be 8 to 128 "
                           "printable ASCII characters.")
         pk = f"SURVEY#{survey.id}"
-        items: list[dict[str, Any]] = []
+        # Every answer counts against the sender's rate window, code surveys too: that is
+        # what makes guessing codes slow (SECURITY.md).
+        window = int(now // self.settings.rate_window)
+        items: list[dict[str, Any]] = [{"Update": {
+            "TableName": self.store.table,
+            "Key": to_item({"PK": "RATE#" + digest(self.settings.rate_salt + client),
+                            "SK": f"W#{window}"}),
+            "UpdateExpression": "ADD n :one SET #ttl = :ttl",
+            "ConditionExpression": "attribute_not_exists(n) OR n < :limit",
+            "ExpressionAttributeNames": {"#ttl": "ttl"},
+            "ExpressionAttributeValues": to_item({
+                ":one": 1, ":ttl": (window + 1) * self.settings.rate_window + 60,
+                ":limit": self.settings.rate_limit})}}]
+        names: tuple[str, ...] = ("rate", "response", "counters")
         code = None
         if survey.access == "codes":
             code = normalise(str(body.get("code") or ""))
@@ -92,18 +105,7 @@ class SurveyService:
                 "UpdateExpression": "SET used = :yes",
                 "ConditionExpression": "attribute_exists(PK) AND used = :no",
                 "ExpressionAttributeValues": to_item({":yes": True, ":no": False})}})
-        else:
-            window = int(now // self.settings.rate_window)
-            items.append({"Update": {
-                "TableName": self.store.table,
-                "Key": to_item({"PK": "RATE#" + digest(self.settings.rate_salt + client),
-                                "SK": f"W#{window}"}),
-                "UpdateExpression": "ADD n :one SET #ttl = :ttl",
-                "ConditionExpression": "attribute_not_exists(n) OR n < :limit",
-                "ExpressionAttributeNames": {"#ttl": "ttl"},
-                "ExpressionAttributeValues": to_item({
-                    ":one": 1, ":ttl": (window + 1) * self.settings.rate_window + 60,
-                    ":limit": self.settings.rate_limit})}})
+            names = ("rate", "code", "response", "counters")
         response_id = receipt_for(self.settings.secret, f"survey:{survey.id}:{key}")
         request_hash = digest(json.dumps(answers, sort_keys=True, ensure_ascii=False))
         items.append({"Put": {
@@ -111,8 +113,8 @@ class SurveyService:
             "Item": to_item({"PK": pk, "SK": f"RESP#{response_id}", "answers": answers,
                              "day": today.isoformat(), "req": request_hash}),
             "ConditionExpression": "attribute_not_exists(PK)"}})
-        names = surveys.counted(survey, answers)
-        alias = {f"#c{i}": n for i, n in enumerate(names)}
+        counters = surveys.counted(survey, answers)
+        alias = {f"#c{i}": n for i, n in enumerate(counters)}
         items.append({"Update": {
             "TableName": self.store.table,
             "Key": to_item({"PK": pk, "SK": f"COUNT#{secrets.randbelow(SHARDS)}"}),
@@ -120,7 +122,7 @@ class SurveyService:
             "ExpressionAttributeNames": alias,
             "ExpressionAttributeValues": to_item({":one": 1})}})
         try:
-            self.store.transact(items, ("access", "response", "counters"))
+            self.store.transact(items, names)
         except Refused as refused:
             if "response" in refused.reasons:  # this key already stored a response
                 stored = self.store.get(pk, f"RESP#{response_id}")
@@ -129,9 +131,10 @@ class SurveyService:
                                    "This Idempotency-Key was used for different answers.",
                                    "Idempotency-Key") from None
                 return 200, {"status": "recorded", "survey": survey.id}
-            if code is None:
-                retry = (int(now // self.settings.rate_window) + 1) * self.settings.rate_window
+            if "rate" in refused.reasons or code is None:  # never reveal a code's state then
+                retry = (window + 1) * self.settings.rate_window
                 raise RateLimited(max(1, int(retry - now))) from None
+            count_miss(self.store, self.settings, now, client)  # 429 once guessing shows
             if self.store.get(pk, f"CODE#{code_hash(code)}") is None:
                 raise Invalid("code", "This survey code is not valid for this survey.",
                               "unknown_code") from None
