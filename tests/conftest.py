@@ -197,6 +197,17 @@ def run_axe(page: Any) -> list[dict[str, Any]]:
     return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
+def axe_problems(page: Any) -> list[tuple[str, str, list[Any]]]:
+    """Serious and critical axe-core findings as (rule, help, elements): [] when clean."""
+    return [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in run_axe(page)]
+
+
+def sideways_overflow(page: Any) -> int:
+    """How many CSS pixels the page scrolls sideways (0 when it fits the viewport)."""
+    return int(page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"))
+
+
 def artifact(name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name

@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from conftest import Server, artifact, run_axe
+from conftest import Server, artifact, axe_problems, sideways_overflow
 
 pytestmark = pytest.mark.browser
 
@@ -22,9 +22,7 @@ PAGE_TYPES = {
 @pytest.mark.parametrize("path", PAGE_TYPES.values(), ids=PAGE_TYPES.keys())
 def test_no_serious_accessibility_violations(page: Any, site_server: Server, path: str) -> None:
     page.goto(site_server.url + path)
-    violations = run_axe(page)
-    assert violations == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]])
-                              for v in violations]
+    assert axe_problems(page) == []
 
 
 @pytest.mark.parametrize("path", PAGE_TYPES.values(), ids=PAGE_TYPES.keys())
@@ -36,8 +34,7 @@ def test_readable_on_a_phone_and_at_200_percent(browser: Any, site_server: Serve
                               device_scale_factor=scale, locale="zh-CN")
     pg = ctx.new_page()
     pg.goto(site_server.url + path)
-    overflow = pg.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    overflow = sideways_overflow(pg)
     slug = path.strip("/").replace("/", "-") or "home"
     pg.screenshot(path=str(artifact(f"{name}-{slug}.png")), full_page=False)
     ctx.close()

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Server, Site, artifact, run_axe
+from conftest import Server, Site, artifact, axe_problems, sideways_overflow
 
 pytestmark = pytest.mark.browser
 
@@ -28,9 +28,7 @@ PAGE_TYPES = {
 def test_notice_pages_have_no_serious_accessibility_violations(page: Any, site_server: Server,
                                                                path: str) -> None:
     page.goto(site_server.url + path)
-    violations = run_axe(page)
-    assert violations == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]])
-                              for v in violations]
+    assert axe_problems(page) == []
 
 
 @pytest.mark.parametrize("path", PAGE_TYPES.values(), ids=PAGE_TYPES.keys())
@@ -38,8 +36,7 @@ def test_notice_pages_fit_a_360px_phone(browser: Any, site_server: Server, path:
     ctx = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2)
     pg = ctx.new_page()
     pg.goto(site_server.url + path)
-    overflow = pg.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    overflow = sideways_overflow(pg)
     pg.screenshot(path=str(artifact(f"phone-360-{path.strip('/').replace('/', '-')}.png")))
     ctx.close()
     assert overflow <= 0

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Server, artifact, run_axe
+from conftest import Server, artifact, axe_problems, sideways_overflow
 
 pytestmark = pytest.mark.browser
 
@@ -27,10 +27,9 @@ def test_report_pages_have_no_serious_accessibility_violations(browser: Any, sit
                               color_scheme=scheme)
     pg = ctx.new_page()
     pg.goto(site_server.url + path)
-    violations = run_axe(pg)
+    problems = axe_problems(pg)
     ctx.close()
-    assert violations == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]])
-                              for v in violations]
+    assert problems == []
 
 
 @pytest.mark.parametrize("path", PAGE_TYPES.values(), ids=PAGE_TYPES.keys())
@@ -39,8 +38,7 @@ def test_report_pages_fit_a_360px_phone(browser: Any, site_server: Server, path:
                               locale="zh-CN")
     pg = ctx.new_page()
     pg.goto(site_server.url + path)
-    overflow = pg.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    overflow = sideways_overflow(pg)
     pg.screenshot(path=str(artifact(f"phone-360-{path.strip('/').replace('/', '-')}.png")),
                   full_page=True)
     ctx.close()

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Server, artifact, run_axe
+from conftest import Server, artifact, axe_problems
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,7 @@ def test_send_a_complaint_get_a_receipt_and_follow_it(browser: Any, portal_stack
                               locale="zh-CN")
     page = ctx.new_page()
     page.goto(server.url + "suggestions/")
-    assert run_axe(page) == []
+    assert axe_problems(page) == []
     fill(page)
     page.get_by_role("button", name="提交").click()
     code = page.locator("[data-receipt]")
@@ -51,7 +51,7 @@ def test_send_a_complaint_get_a_receipt_and_follow_it(browser: Any, portal_stack
     page.locator("#portal-case").wait_for(timeout=10_000)
     assert page.locator("[data-status]").inner_text() == "已受理"
     assert "138" not in page.locator("#portal-case").inner_text()
-    assert run_axe(page) == []
+    assert axe_problems(page) == []
     page.screenshot(path=str(artifact("phone-360-suggestion-status.png")), full_page=True)
     assert page.evaluate("localStorage.getItem('portal.suggestion.draft')") is None
     ctx.close()

@@ -11,7 +11,7 @@ from chalicelib.service import Settings
 from chalicelib.store import Store
 from chalicelib.survey_service import SurveyService
 from chalicelib.surveys import bundled
-from conftest import Server, artifact, run_axe
+from conftest import Server, artifact, axe_problems
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +40,7 @@ def test_open_from_the_qr_code_answer_and_submit(browser: Any, portal_stack: tup
     page = ctx.new_page()
     page.goto(url)
     assert page.locator("#f-code").input_value() == code
-    assert run_axe(page) == []
+    assert axe_problems(page) == []
     # the follow-up question appears only for a low repair rating
     assert page.locator("[data-question='repairs_why']").is_hidden()
     page.locator("[data-question='sat_repairs'] input[value='2']").check()
@@ -75,6 +75,6 @@ def test_missing_answers_are_marked(browser: Any, portal_stack: tuple[Server, st
 @pytest.mark.parametrize("path", ["surveys/", "surveys/2025-satisfaction/results/"])
 def test_survey_pages_are_accessible(page: Any, site_server: Server, path: str) -> None:
     page.goto(site_server.url + path)
-    assert run_axe(page) == []
+    assert axe_problems(page) == []
     page.screenshot(path=str(artifact(f"survey-{path.strip('/').replace('/', '-')}.png")),
                     full_page=True)
