@@ -62,3 +62,12 @@ def test_no_third_party_hosts_in_built_html(example_site: Site) -> None:
     for path in example_site.root.rglob("*.html"):
         html = path.read_text(encoding="utf-8")
         assert "fonts.googleapis.com" not in html and "fonts.gstatic.com" not in html, path
+
+
+def test_no_owner_phone_numbers_anywhere_on_the_site(example_site: Site) -> None:
+    """Only the company's public numbers may appear; a mainland mobile number never does."""
+    mobile = re.compile(r"(?<!\d)1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)")
+    for path in example_site.root.rglob("*"):
+        if path.suffix in (".html", ".xml", ".json", ".ics", ".csv", ".yml", ".txt"):
+            found = mobile.findall(path.read_text(encoding="utf-8", errors="replace"))
+            assert found == [], (path, found)
