@@ -207,6 +207,7 @@ class Stack:
         self.bundle_path = write_open_survey_bundle(self.workdir)
         env = {**os.environ, **devstack.LOCAL_CREDENTIALS, "DYNAMODB_ENDPOINT": self.endpoint,
                "TABLE_NAME": self.table, "RATE_LIMIT": str(self.rate_limit),
+               "SURVEY_RATE_LIMIT": str(self.rate_limit),
                "RATE_WINDOW": "600", "RECEIPT_SECRET": "stress-secret", "RATE_SALT": "stress",
                "CORS_ORIGIN": "http://127.0.0.1:8000", "PYTHONPATH": str(API_DIR)}
         env.pop("PORTAL_NOW", None)

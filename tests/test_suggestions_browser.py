@@ -133,3 +133,28 @@ def test_api_url_is_baked_into_the_page(portal_stack: tuple[Server, str]) -> Non
     server, _ = portal_stack
     html = (Path(server.root) / "suggestions" / "index.html").read_text(encoding="utf-8")
     assert 'data-api="http://127.0.0.1:' in html
+
+
+def test_a_key_refused_for_another_message_is_replaced_not_stuck(
+        browser: Any, portal_stack: tuple[Server, str]) -> None:
+    """After an edit the old key may be refused (422): the page takes a new key and sends."""
+    server, _ = portal_stack
+    page = browser.new_page(locale="zh-CN")
+    keys: list[str] = []
+
+    def refuse_first(route: Any) -> None:
+        keys.append(route.request.headers.get("idempotency-key", ""))
+        if len(keys) == 1:
+            route.fulfill(status=422, content_type="application/json",
+                          body='{"code": "idempotency_key_reused", "message": "x", '
+                               '"field": "Idempotency-Key"}')
+        else:
+            route.continue_()
+
+    page.route("**/suggestions", refuse_first)
+    page.goto(server.url + "suggestions/")
+    fill(page)
+    page.get_by_role("button", name="提交").click()
+    page.locator("[data-receipt]").wait_for(timeout=10_000)
+    assert len(keys) == 2 and keys[0] != keys[1]
+    page.close()

@@ -57,7 +57,8 @@ def poll() -> defs.Survey:
 @pytest.fixture
 def surveys(ddb: Any, table: str, poll: defs.Survey) -> SurveyService:
     clock = Clock(1_795_400_000.0)  # 2026-11-23
-    return SurveyService(Store(table, ddb), Settings(secret=b"s", rate_limit=1000), clock,
+    return SurveyService(Store(table, ddb), Settings(secret=b"s", rate_limit=1000,
+                                                      survey_rate_limit=1000), clock,
                          definitions={"quick-poll": poll,
                                       "open-poll": defs.parse({**yaml.safe_load(SURVEY),
                                                                "id": "open-poll",
@@ -233,7 +234,8 @@ INVALID = [
     ({**GOOD, "sat_clean": 1, "why": ["太吵"]}, "answers.why", "invalid"),
     ({**GOOD, "sat_clean": 1, "why": ["不及时", "不及时"]}, "answers.why", "invalid"),
     ({**GOOD, "why": ["不及时"]}, "answers.why", "not_shown"),
-    ({**GOOD, "note": "长" * 21}, "answers.note", "invalid"),
+    ({**GOOD, "note": "长" * 21}, "answers.note", "too_long"),
+    ({**GOOD, "note": "意见\x1b[31m"}, "answers.note", "invalid"),
     ({k: v for k, v in GOOD.items() if k != "nps"}, "answers.nps", "required"),
     ({**GOOD, "extra": 1}, "answers.extra", "unknown_field"),
 ]
@@ -265,7 +267,7 @@ def test_unknown_survey_is_a_404(client: Any) -> None:
 def test_open_surveys_have_a_honeypot_and_a_rate_limit(client: Any, surveys: SurveyService) -> None:
     assert answer(client, {"answers": GOOD, "website": "x"}, survey="open-poll").json_body[
         "code"] == "honeypot"
-    surveys.settings = Settings(secret=b"s", rate_limit=2)
+    surveys.settings = Settings(secret=b"s", survey_rate_limit=2)
     assert [answer(client, {"answers": GOOD}, key=f"open-key-{i}", survey="open-poll").status_code
             for i in range(3)] == [201, 201, 429]
 

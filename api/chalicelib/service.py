@@ -19,6 +19,17 @@ CONTACT_RETENTION_DAYS = 365
 TZ_OFFSET = timedelta(hours=8)  # Asia/Shanghai has no daylight saving; shown to owners
 
 
+def local_month(ts: float) -> str:
+    """yyyy-mm of a moment in Asia/Shanghai."""
+    return (datetime.fromtimestamp(ts, UTC) + TZ_OFFSET).strftime("%Y-%m")
+
+
+def local_time(stamp: str) -> str:
+    """'2026-11-23T14:00:00Z' → '2026-11-23 22:00' (Asia/Shanghai), for staff screens."""
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")) + TZ_OFFSET
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
 def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -29,7 +40,10 @@ class Settings:
     rate_limit: int = 10          # submissions per client per window
     rate_window: int = 600        # seconds
     rate_salt: str = "portal"
-    miss_limit: int = 30          # unknown receipts looked up per client per window
+    miss_limit: int = 30          # unknown receipts or survey codes per client per window
+    # Survey answers per address per window: one reception tablet or a carrier's shared
+    # address serves many households; codes and the misses counter guard code surveys.
+    survey_rate_limit: int = 60
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -38,6 +52,7 @@ class Settings:
             rate_limit=int(os.environ.get("RATE_LIMIT", "10")),
             rate_window=int(os.environ.get("RATE_WINDOW", "600")),
             rate_salt=os.environ.get("RATE_SALT", "portal"),
+            survey_rate_limit=int(os.environ.get("SURVEY_RATE_LIMIT", "60")),
         )
 
 
@@ -90,9 +105,10 @@ class Service:
                now: float) -> tuple[dict[str, Any], dict[str, Any] | None]:
         hours = schema.RESPONSE_HOURS[data["kind"]]
         created = iso(now)
+        month = local_month(now)  # cases are counted in the month the owner lived it
         case = {
             "PK": f"CASE#{receipt}", "SK": "CASE", "receipt": receipt,
-            "GSI1PK": f"MONTH#{created[:7]}", "GSI1SK": f"{created}#{receipt}",
+            "GSI1PK": f"MONTH#{month}", "GSI1SK": f"{created}#{receipt}",
             "kind": data["kind"], "category": data["category"], "subject": data["subject"],
             "body": data["body"], "building": data["building"], "anonymous": data["anonymous"],
             "status": "received", "created_at": created, "respond_by": iso(now + hours * 3600),

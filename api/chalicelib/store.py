@@ -154,6 +154,14 @@ class Store:
             kwargs["ExpressionAttributeNames"] = names
         return from_item(self._call("update_item", **kwargs)["Attributes"])
 
+def staff_client(endpoint: str | None = None) -> Any:
+    """The staff tools' client: the app's settings, with patience for large reads."""
+    return client_from_env(
+        config=Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 3,
+                                                                    "mode": "standard"}),
+        **({"endpoint_url": endpoint} if endpoint else {}))
+
+
 def client_from_env(**overrides: Any) -> Any:
     """A DynamoDB client from the environment (DYNAMODB_ENDPOINT for DynamoDB Local)."""
     import boto3

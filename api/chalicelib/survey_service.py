@@ -85,14 +85,14 @@ class SurveyService:
         window = int(now // self.settings.rate_window)
         items: list[dict[str, Any]] = [{"Update": {
             "TableName": self.store.table,
-            "Key": to_item({"PK": "RATE#" + digest(self.settings.rate_salt + client),
+            "Key": to_item({"PK": "RATE#" + digest(self.settings.rate_salt + "survey" + client),
                             "SK": f"W#{window}"}),
             "UpdateExpression": "ADD n :one SET #ttl = :ttl",
             "ConditionExpression": "attribute_not_exists(n) OR n < :limit",
             "ExpressionAttributeNames": {"#ttl": "ttl"},
             "ExpressionAttributeValues": to_item({
                 ":one": 1, ":ttl": (window + 1) * self.settings.rate_window + 60,
-                ":limit": self.settings.rate_limit})}}]
+                ":limit": self.settings.survey_rate_limit})}}]
         names: tuple[str, ...] = ("rate", "response", "counters")
         code = None
         if survey.access == "codes":

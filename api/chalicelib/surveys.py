@@ -311,9 +311,10 @@ def _answer(q: Question, value: Any, field_name: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or not bottom <= value <= top:
             raise Invalid(field_name, f"Give a whole number from {bottom} to {top}.")
         return value
-    if not isinstance(value, str) or len(value.strip()) > q.max_length:
-        raise Invalid(field_name, f"Text of at most {q.max_length} characters.")
-    return value.strip()
+    from .schema import Text
+
+    text = Text(1 if q.required else 0, q.max_length, required=False).check(field_name, value)
+    return text or ""
 
 
 def counted(survey: Survey, answers: dict[str, Any]) -> list[str]:

@@ -23,7 +23,7 @@ import os
 import statistics
 import sys
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +31,8 @@ import yaml
 
 from chalicelib import schema
 from chalicelib.errors import ApiError, NotFound, Unavailable
-from chalicelib.service import Service, Settings
-from chalicelib.store import Store
+from chalicelib.service import Service, Settings, local_month, local_time
+from chalicelib.store import Store, staff_client
 
 # DOMAIN.md: answers staff must never give. A reply containing one is refused unless --force.
 FORBIDDEN = {
@@ -92,14 +92,10 @@ def summarise(month: str, cases: list[dict[str, Any]], published: str) -> dict[s
 
 
 def _service(args: argparse.Namespace) -> Service:
-    import boto3
-    from botocore.config import Config
-
     table = args.table or os.environ.get("TABLE_NAME")
     if not table:
         raise SystemExit("portal-cases: give --table or set TABLE_NAME")
-    client = boto3.client("dynamodb", endpoint_url=args.endpoint or os.environ.get(
-        "DYNAMODB_ENDPOINT") or None, config=Config(connect_timeout=3, read_timeout=10))
+    client = staff_client(args.endpoint)
     return Service(Store(table, client), Settings.from_env())
 
 
@@ -128,7 +124,8 @@ def main(argv: list[str] | None = None, out: Any = None, now: datetime | None = 
     parser.add_argument("--endpoint", help="DynamoDB endpoint, e.g. http://127.0.0.1:8001 locally")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("list", help="cases of a month, newest last")
-    p.add_argument("--month", default=(now or datetime.now()).strftime("%Y-%m"))
+    p.add_argument("--month", default=local_month((now or datetime.now(UTC)).timestamp()),
+                   help="yyyy-mm in Beijing time (default: this month)")
     p.add_argument("--status", choices=schema.STATUSES)
     p.add_argument("--kind", choices=list(schema.KINDS))
     p = sub.add_parser("show", help="one case with its private contact details")
@@ -176,7 +173,7 @@ def _run(args: argparse.Namespace, service: Service, out: Any, now: datetime) ->
                  and (not args.kind or c["kind"] == args.kind)]
         rows = [["receipt", "created", "kind", "category", "status", "grade", "department",
                  "subject"]]
-        rows += [[c["receipt"], c["created_at"][:16], schema.KINDS[c["kind"]],
+        rows += [[c["receipt"], local_time(c["created_at"]), schema.KINDS[c["kind"]],
                   schema.CATEGORIES.get(c["category"], c["category"]), c["status"],
                   str(c.get("grade", "")), _clean(c.get("department", "")),
                   _clean(c["subject"])[:30]] for c in cases]
@@ -186,7 +183,10 @@ def _run(args: argparse.Namespace, service: Service, out: Any, now: datetime) ->
         c = service.staff_view(args.receipt)
         for key in ("receipt", "created_at", "respond_by", "kind", "category", "status", "grade",
                     "department", "building", "subject", "body", "reply"):
-            out.write(f"{key:14} {_clean(c.get(key, ''))}\n")
+            value = c.get(key, "")
+            if key in ("created_at", "respond_by"):
+                value = local_time(value) + " (北京时间)"
+            out.write(f"{key:14} {_clean(value)}\n")
         for key, value in c["contact"].items():
             out.write(f"{'contact.' + key:14} {_clean(value)}\n")
         for t in c.get("timeline", []):

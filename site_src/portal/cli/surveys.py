@@ -22,7 +22,7 @@ from markupsafe import escape
 
 from chalicelib.errors import ApiError, Unavailable
 from chalicelib.service import Settings
-from chalicelib.store import Store
+from chalicelib.store import Store, staff_client
 from chalicelib.survey_service import SurveyService
 
 from ..content import Loader
@@ -32,9 +32,6 @@ from ..features.surveys import load_definitions
 
 
 def service_for(args: argparse.Namespace) -> SurveyService:
-    import boto3
-    from botocore.config import Config
-
     table = args.table or os.environ.get("TABLE_NAME")
     if not table:
         raise SystemExit("portal-surveys: give --table or set TABLE_NAME")
@@ -42,8 +39,7 @@ def service_for(args: argparse.Namespace) -> SurveyService:
     found = load_definitions(args.content / "surveys", loader)
     if loader.errors:
         raise ContentInvalid(loader.errors)
-    client = boto3.client("dynamodb", endpoint_url=args.endpoint or os.environ.get(
-        "DYNAMODB_ENDPOINT") or None, config=Config(connect_timeout=3, read_timeout=10))
+    client = staff_client(args.endpoint)
     return SurveyService(Store(table, client), Settings.from_env(),
                          definitions={sid: s for sid, (s, _) in found.items()})
 

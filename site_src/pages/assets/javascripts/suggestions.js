@@ -68,9 +68,13 @@
     var toggleContact = function () {
       document.getElementById("f-contact").hidden = form.elements.anonymous.checked;
     };
+    // The key names one message: once a body has been sent with it, an edited body gets
+    // a new key (the server would refuse the old key for different content).
     var saveDraft = function () {
-      var d = load(DRAFT) || {};
-      store(DRAFT, { key: d.key || newKey(), body: collect(), pending: d.pending || false });
+      var d = load(DRAFT) || {}, body = collect(), key = d.key || newKey();
+      if (d.sent && d.sent !== JSON.stringify(body)) key = newKey();
+      store(DRAFT, { key: key, body: body, pending: d.pending || false,
+                     sent: key === d.key ? d.sent : null });
     };
     var showError = function (field, message) {
       var el = document.getElementById("err-" + field);
@@ -111,6 +115,7 @@
       if (!d) return;
       sending = true;
       d.pending = true;
+      d.sent = JSON.stringify(d.body);
       store(DRAFT, d);
       status.textContent = M.sending;
       for (var attempt = 0; ; attempt++) {
@@ -134,6 +139,12 @@
           store(DRAFT, d);
           status.textContent = fmt(M.rate_limited, { s: res.headers.get("Retry-After") || 60 });
           return;
+        }
+        if (!failed && res.status === 422) {  // key already used for another body: a new key
+          d.key = newKey();
+          d.sent = JSON.stringify(d.body);
+          store(DRAFT, d);
+          continue;
         }
         if (!failed && res.status < 500) {
           sending = false;

@@ -58,10 +58,12 @@
     bar.value = done;
     form.querySelector("[data-progress-text]").textContent = fmt(M.answered, { n: done, total: visible.length });
   }
+  // The key names one set of answers: edits after a send get a new key.
   function store() {
-    var d = load() || {};
-    save({ key: d.key || newKey(), answers: answers(), code: form.elements.code ? form.elements.code.value : "",
-           pending: d.pending || false });
+    var d = load() || {}, a = answers(), key = d.key || newKey();
+    if (d.sent && d.sent !== JSON.stringify(a)) key = newKey();
+    save({ key: key, answers: a, code: form.elements.code ? form.elements.code.value : "",
+           pending: d.pending || false, sent: key === d.key ? d.sent : null });
   }
   function restore(d) {
     Object.keys(d.answers || {}).forEach(function (qid) {
@@ -101,6 +103,7 @@
     if (!d) return;
     sending = true;
     d.pending = true;
+    d.sent = JSON.stringify(d.answers);
     save(d);
     status.textContent = M.sending;
     var body = { answers: d.answers };
@@ -115,6 +118,11 @@
         });
       } catch (e) { res = null; }
       if (res && (res.status === 200 || res.status === 201)) { sending = false; thanks(); return; }
+      if (res && res.status === 422) {  // key already used for other answers: a new key
+        d.key = newKey();
+        save(d);
+        continue;
+      }
       if (res && res.status < 500) {
         sending = false;
         d.pending = false;
