@@ -45,6 +45,15 @@ class Settings:
     # address serves many households; codes and the misses counter guard code surveys.
     survey_rate_limit: int = 60
 
+    def window(self, scope: str, client: str, now: float) -> tuple[dict[str, str], int]:
+        """The key of this client's counter in the current window, and when the window ends.
+
+        The address is only stored as a salted hash; `scope` keeps separate counts
+        ("" messages, "survey" answers, "miss" unknown codes)."""
+        window = int(now // self.rate_window)
+        key = {"PK": "RATE#" + digest(self.rate_salt + scope + client), "SK": f"W#{window}"}
+        return key, (window + 1) * self.rate_window
+
     @classmethod
     def from_env(cls) -> Settings:
         return cls(
@@ -75,9 +84,7 @@ class Service:
                           "printable ASCII characters.")
         request_hash = digest(json.dumps(data, sort_keys=True, ensure_ascii=False))
         now = self.clock()
-        window = int(now // self.settings.rate_window)
-        rate_key = {"PK": "RATE#" + digest(self.settings.rate_salt + client), "SK": f"W#{window}"}
-        window_end = (window + 1) * self.settings.rate_window
+        rate_key, window_end = self.settings.window("", client, now)
         for attempt in range(3):
             receipt = receipt_for(self.settings.secret, key, attempt)
             case, contact = self._items(receipt, data, key, request_hash, now)
@@ -236,15 +243,11 @@ def count_miss(store: Store, settings: Settings, now: float, client: str) -> Non
     nearly every time. A failed transaction rolls back its own rate counter, so misses
     are counted here, on their own item (SECURITY.md gives the arithmetic).
     """
-    window = int(now // settings.rate_window)
+    key, window_end = settings.window("miss", client, now)
     try:
-        store.update("RATE#" + digest(settings.rate_salt + "miss" + client), f"W#{window}",
-                     "ADD n :one SET #ttl = :ttl",
-                     {":one": 1, ":ttl": (window + 1) * settings.rate_window + 60,
-                      ":limit": settings.miss_limit},
-                     condition="attribute_not_exists(n) OR n < :limit", names={"#ttl": "ttl"})
+        store.count(key, window_end + 60, settings.miss_limit)
     except Refused:
-        raise RateLimited(max(1, int((window + 1) * settings.rate_window - now))) from None
+        raise RateLimited(max(1, int(window_end - now))) from None
 
 
 def public(case: dict[str, Any]) -> dict[str, Any]:

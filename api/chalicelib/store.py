@@ -90,16 +90,26 @@ class Store:
         except BotoCoreError as exc:  # connection refused, timeouts: the database is unreachable
             raise Unavailable() from exc
 
+    def counter_update(self, key: dict[str, str], ttl: int, limit: int) -> dict[str, Any]:
+        """+1 on a rate counter unless it reached `limit`, as a transaction item."""
+        return {"Update": {
+            "TableName": self.table, "Key": to_item(key),
+            "UpdateExpression": "ADD n :one SET #ttl = :ttl",
+            "ConditionExpression": "attribute_not_exists(n) OR n < :limit",
+            "ExpressionAttributeNames": {"#ttl": TTL_ATTRIBUTE},
+            "ExpressionAttributeValues": to_item({":one": 1, ":ttl": ttl, ":limit": limit}),
+        }}
+
+    def count(self, key: dict[str, str], ttl: int, limit: int) -> None:
+        """The same +1 on its own; Refused past the limit."""
+        request = dict(self.counter_update(key, ttl, limit)["Update"])
+        del request["TableName"]  # _call names the table
+        self._call("update_item", **request)
+
     def create_case(self, case: dict[str, Any], contact: dict[str, Any] | None,
                     rate_key: dict[str, str], rate_ttl: int, limit: int) -> None:
         items: list[dict[str, Any]] = [
-            {"Update": {
-                "TableName": self.table, "Key": to_item(rate_key),
-                "UpdateExpression": "ADD n :one SET #ttl = :ttl",
-                "ConditionExpression": "attribute_not_exists(n) OR n < :limit",
-                "ExpressionAttributeNames": {"#ttl": TTL_ATTRIBUTE},
-                "ExpressionAttributeValues": to_item({":one": 1, ":ttl": rate_ttl, ":limit": limit}),
-            }},
+            self.counter_update(rate_key, rate_ttl, limit),
             {"Put": {"TableName": self.table, "Item": to_item(case),
                      "ConditionExpression": "attribute_not_exists(PK)"}},
         ]

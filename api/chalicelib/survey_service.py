@@ -82,17 +82,9 @@ class SurveyService:
         pk = f"SURVEY#{survey.id}"
         # Every answer counts against the sender's rate window, code surveys too: that is
         # what makes guessing codes slow (SECURITY.md).
-        window = int(now // self.settings.rate_window)
-        items: list[dict[str, Any]] = [{"Update": {
-            "TableName": self.store.table,
-            "Key": to_item({"PK": "RATE#" + digest(self.settings.rate_salt + "survey" + client),
-                            "SK": f"W#{window}"}),
-            "UpdateExpression": "ADD n :one SET #ttl = :ttl",
-            "ConditionExpression": "attribute_not_exists(n) OR n < :limit",
-            "ExpressionAttributeNames": {"#ttl": "ttl"},
-            "ExpressionAttributeValues": to_item({
-                ":one": 1, ":ttl": (window + 1) * self.settings.rate_window + 60,
-                ":limit": self.settings.survey_rate_limit})}}]
+        rate_key, window_end = self.settings.window("survey", client, now)
+        items: list[dict[str, Any]] = [self.store.counter_update(
+            rate_key, window_end + 60, self.settings.survey_rate_limit)]
         names: tuple[str, ...] = ("rate", "response", "counters")
         code = None
         if survey.access == "codes":
@@ -132,8 +124,7 @@ class SurveyService:
                                    "Idempotency-Key") from None
                 return 200, {"status": "recorded", "survey": survey.id}
             if "rate" in refused.reasons or code is None:  # never reveal a code's state then
-                retry = (window + 1) * self.settings.rate_window
-                raise RateLimited(max(1, int(retry - now))) from None
+                raise RateLimited(max(1, int(window_end - now))) from None
             count_miss(self.store, self.settings, now, client)  # 429 once guessing shows
             if self.store.get(pk, f"CODE#{code_hash(code)}") is None:
                 raise Invalid("code", "This survey code is not valid for this survey.",
