@@ -354,39 +354,57 @@ class Fault:
         pass
 
 
-class StopRestart(Fault):
-    """Stop DynamoDB Local, keep it down for `seconds`, restart it on the same port and data."""
+class Outage(Fault):
+    """Take DynamoDB Local away for `seconds` once the load is under way, then bring it back."""
 
     def __init__(self, seconds: float) -> None:
         super().__init__()
         self.seconds = seconds
+
+    def down(self, stack: Stack) -> None:
+        raise NotImplementedError
+
+    def up(self, stack: Stack) -> None:
+        raise NotImplementedError
+
+    def describe(self, elapsed: float) -> str:
+        raise NotImplementedError
 
     def run(self, stack: Stack, progress: threading.Event) -> None:
         progress.wait()
         self.active.set()
         started = time.monotonic()
+        self.down(stack)
+        time.sleep(self.seconds)
+        self.up(stack)
+        self.active.clear()
+        self.log.append(self.describe(time.monotonic() - started))
+
+
+class StopRestart(Outage):
+    """Stop DynamoDB Local, keep it down, restart it on the same port and data."""
+
+    def down(self, stack: Stack) -> None:
         stack.stop_db()
-        time.sleep(self.seconds)
+
+    def up(self, stack: Stack) -> None:
         stack.restart_db()
-        self.active.clear()
-        self.log.append(f"stopped and restarted DynamoDB Local ({time.monotonic() - started:.1f} s)")
+
+    def describe(self, elapsed: float) -> str:
+        return f"stopped and restarted DynamoDB Local ({elapsed:.1f} s)"
 
 
-class Freeze(Fault):
-    """SIGSTOP DynamoDB Local for `seconds`: connections open, nothing answers (a hang)."""
+class Freeze(Outage):
+    """SIGSTOP DynamoDB Local: connections open, nothing answers (a hang)."""
 
-    def __init__(self, seconds: float) -> None:
-        super().__init__()
-        self.seconds = seconds
-
-    def run(self, stack: Stack, progress: threading.Event) -> None:
-        progress.wait()
-        self.active.set()
+    def down(self, stack: Stack) -> None:
         stack.freeze_db()
-        time.sleep(self.seconds)
+
+    def up(self, stack: Stack) -> None:
         stack.thaw_db()
-        self.active.clear()
-        self.log.append(f"froze DynamoDB Local for {self.seconds:.0f} s")
+
+    def describe(self, elapsed: float) -> str:
+        return f"froze DynamoDB Local for {self.seconds:.0f} s"
 
 
 def run_load(stack: Stack, work: list[Job], clients: int = 16,

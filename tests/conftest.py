@@ -208,6 +208,21 @@ def sideways_overflow(page: Any) -> int:
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"))
 
 
+def phone_overflow(browser: Any, url: str, path: str) -> int:
+    """Open `path` on a 360 px phone, keep a full-page screenshot, return the sideways scroll."""
+    ctx = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
+                              locale="zh-CN")
+    try:
+        pg = ctx.new_page()
+        pg.goto(url + path)
+        overflow = sideways_overflow(pg)
+        pg.screenshot(path=str(artifact(f"phone-360-{path.strip('/').replace('/', '-')}.png")),
+                      full_page=True)
+        return overflow
+    finally:
+        ctx.close()
+
+
 def artifact(name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Server, artifact, axe_problems, sideways_overflow
+from conftest import Server, artifact, axe_problems, phone_overflow
 
 pytestmark = pytest.mark.browser
 
@@ -33,14 +33,7 @@ def test_calendar_pages_have_no_serious_accessibility_violations(page: Any, site
 
 @pytest.mark.parametrize("path", PAGE_TYPES.values(), ids=PAGE_TYPES.keys())
 def test_calendar_pages_fit_a_360px_phone(browser: Any, site_server: Server, path: str) -> None:
-    ctx = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
-                              locale="zh-CN")
-    pg = ctx.new_page()
-    pg.goto(site_server.url + path)
-    overflow = sideways_overflow(pg)
-    pg.screenshot(path=str(artifact(f"phone-360-{path.strip('/').replace('/', '-')}.png")),
-                  full_page=True)
-    ctx.close()
+    overflow = phone_overflow(browser, site_server.url, path)
     assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 360px"
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Server, Site, artifact, axe_problems, sideways_overflow
+from conftest import Server, Site, artifact, axe_problems, phone_overflow
 
 pytestmark = pytest.mark.browser
 
@@ -33,13 +33,7 @@ def test_notice_pages_have_no_serious_accessibility_violations(page: Any, site_s
 
 @pytest.mark.parametrize("path", PAGE_TYPES.values(), ids=PAGE_TYPES.keys())
 def test_notice_pages_fit_a_360px_phone(browser: Any, site_server: Server, path: str) -> None:
-    ctx = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2)
-    pg = ctx.new_page()
-    pg.goto(site_server.url + path)
-    overflow = sideways_overflow(pg)
-    pg.screenshot(path=str(artifact(f"phone-360-{path.strip('/').replace('/', '-')}.png")))
-    ctx.close()
-    assert overflow <= 0
+    assert phone_overflow(browser, site_server.url, path) <= 0
 
 
 def test_home_page_shows_tonights_water_cut_first(browser: Any, site_server: Server) -> None:
