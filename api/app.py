@@ -1,4 +1,4 @@
-"""Public API for owners' messages. Routes only: the work is in chalicelib.service."""
+"""Public API for owners' messages and survey answers. Routes only: the work is in portal_domain."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 
 from chalice.app import Chalice, CORSConfig, Response
 
-from chalicelib.errors import ApiError, Invalid
-from chalicelib.service import get_service, get_survey_service
+from portal_domain.composition import services
+from portal_domain.errors import ApiError, Invalid
 
 app = Chalice(app_name="community-portal-api")
 app.log.setLevel(logging.INFO)
@@ -45,7 +45,7 @@ def api(view: Callable[..., tuple[int, dict[str, Any]]]) -> Callable[..., Respon
         try:
             status, body = view(*args, **kwargs)
             return json_response(status, body)
-        except ApiError as err:
+        except (ApiError, Invalid) as err:
             return json_response(err.status, err.body(), err.headers)
         except Exception:
             # The message may quote what an owner wrote; log only the type and the route.
@@ -109,19 +109,19 @@ def chalice_errors_as_ours(event: Any, get_response: Callable[[Any], Response]) 
 def submit_suggestion() -> tuple[int, dict[str, Any]]:
     request = app.current_request
     key = request.headers.get("idempotency-key") if request else None
-    return get_service().submit(json_body(), key, client_address())
+    return services().cases.submit(json_body(), key, client_address())
 
 
 @app.route("/suggestions/{receipt}", methods=["GET"], cors=cors)
 @api
 def follow_suggestion(receipt: str) -> tuple[int, dict[str, Any]]:
-    return 200, get_service().public_view(receipt, client_address())
+    return 200, services().cases.public_view(receipt, client_address())
 
 
 @app.route("/suggestions/{receipt}/feedback", methods=["POST"], cors=cors, content_types=ANY_BODY)
 @api
 def rate_suggestion(receipt: str) -> tuple[int, dict[str, Any]]:
-    return 200, get_service().feedback(receipt, json_body(), client_address())
+    return 200, services().cases.feedback(receipt, json_body(), client_address())
 
 
 @app.route("/surveys/{survey_id}/responses", methods=["POST"], cors=cors, content_types=ANY_BODY)
@@ -129,6 +129,4 @@ def rate_suggestion(receipt: str) -> tuple[int, dict[str, Any]]:
 def answer_survey(survey_id: str) -> tuple[int, dict[str, Any]]:
     request = app.current_request
     key = request.headers.get("idempotency-key") if request else None
-    result: tuple[int, dict[str, Any]] = get_survey_service().submit(
-        survey_id, json_body(), key, client_address())
-    return result
+    return services().surveys.submit(survey_id, json_body(), key, client_address())

@@ -4,14 +4,16 @@
     bash scripts/deploy.sh prod              package, deploy both stacks, build, upload
     .venv/bin/python scripts/deploy.py build-site --api-url URL --site-url URL --out DIR
 
-A deploy, in order (running it again updates; nothing is created twice):
+A deploy runs STEPS, in order (running it again updates; nothing is created twice); a dry
+run runs the offline ones (packaging) and writes the others' commands to plan.txt:
   1. the secret community-portal/<stage> (RECEIPT_SECRET, RATE_SALT), created if missing;
-  2. the stack community-portal-artifacts: a private bucket for the API's code package;
-  3. the stack community-portal-<stage>-site: S3 bucket + CloudFront (deploy/site.yml);
-  4. the API: the survey definitions bundled beside it, `chalice package --merge-template
-     deploy/api.yml`, `aws cloudformation package` and `deploy` as the stack
-     community-portal-<stage>;
-  5. the site, built with PORTAL_API_URL = the API stack's EndpointURL, uploaded with
+  2. the API packaged: portal_domain and portal_contracts copied into api/vendor/ with the
+     survey definitions, `chalice package --merge-template deploy/api.yml` (offline);
+  3. the stack community-portal-artifacts: a private bucket for the API's code package;
+  4. the stack community-portal-<stage>-site: S3 bucket + CloudFront (deploy/site.yml),
+     whose address must be the API's CORS_ORIGIN;
+  5. the API: `aws cloudformation package` and `deploy` as the stack community-portal-<stage>;
+  6. the site, built with PORTAL_API_URL = the API stack's EndpointURL, uploaded with
      per-type Content-Type and Cache-Control, and the CloudFront cache invalidated.
 
 Settings: the portal's address is CORS_ORIGIN of the stage in api/.chalice/config.json; the
@@ -33,8 +35,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -51,7 +53,12 @@ from pydantic import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "site_src"))  # portal.errors also when run without the venv's install
+from portal.errors import FieldProblem, from_pydantic  # noqa: E402
+
 API_DIR = ROOT / "api"
+# The Lambda's own packages besides app.py: Chalice ships whatever is in api/vendor/.
+VENDORED = (ROOT / "api" / "portal_domain", ROOT / "contracts" / "portal_contracts")
 DEPLOY_DIR = ROOT / "deploy"
 CHALICE_CONFIG = API_DIR / ".chalice" / "config.json"
 STAGES_FILE = DEPLOY_DIR / "stages.yml"
@@ -80,7 +87,7 @@ class Throttle(BaseModel):
     @model_validator(mode="after")
     def _burst_covers_rate(self) -> Throttle:
         if self.burst < self.rate:
-            raise ValueError(f"burst ({self.burst}) must be at least rate ({self.rate})")
+            raise FieldProblem("burst", f"at least 'rate' ({self.rate})", str(self.burst))
         return self
 
 
@@ -166,9 +173,7 @@ def load_stage(name: str) -> Stage:
     try:
         settings = StageSettings.model_validate(raw)
     except ValidationError as exc:
-        for err in exc.errors():
-            where = ".".join(str(p) for p in (name, *err["loc"]))
-            problems.append(f"deploy/stages.yml: {where}: {err['msg']}, found {err['input']!r}")
+        problems += [str(e) for e in from_pydantic("deploy/stages.yml", exc, f"{name}.")]
     if problems or settings is None:
         raise DeployError("\n".join(problems), 2)
     return Stage(name, settings.region, origin, settings.certificate_arn,
@@ -207,12 +212,15 @@ def package(stage: Stage, out: Path, lint: bool = True) -> dict[str, Path]:
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    bundle_surveys()
     chalice = BIN / "chalice"
     if not chalice.exists():
         raise DeployError(f"{chalice} is missing: run `bash scripts/setup.sh` first", 2)
-    run([str(chalice), "package", "--stage", stage.name, "--merge-template",
-         str(DEPLOY_DIR / "api.yml"), str(out / "api")], env=tool_env(stage.region), cwd=API_DIR)
+    vendor = API_DIR / "vendor"
+    try:
+        vendor_packages(vendor)
+        run(package_command(stage, out), env=tool_env(stage.region), cwd=API_DIR)
+    finally:
+        shutil.rmtree(vendor, ignore_errors=True)
     templates = {"api": out / "api" / "sam.yaml",
                  "site": out / "site.yml", "artifacts": out / "artifacts.yml"}
     shutil.copyfile(DEPLOY_DIR / "site.yml", templates["site"])
@@ -223,14 +231,24 @@ def package(stage: Stage, out: Path, lint: bool = True) -> dict[str, Path]:
     return templates
 
 
-def bundle_surveys() -> None:
-    """Write content/surveys/ beside the API (chalicelib/survey_definitions.json), so the
-    function validates answers against the definitions the site's forms were built from."""
+def package_command(stage: Stage, out: Path) -> list[str]:
+    return [str(BIN / "chalice"), "package", "--stage", stage.name, "--merge-template",
+            str(DEPLOY_DIR / "api.yml"), str(out / "api")]
+
+
+def vendor_packages(vendor: Path) -> None:
+    """Copy the Lambda's packages into api/vendor/ and bundle content/surveys/ beside the
+    domain (portal_domain/survey_definitions.json), so the function validates answers
+    against the definitions the site's forms were built from."""
     from portal.errors import ContentInvalid
     from portal.features.surveys import bundle
 
+    shutil.rmtree(vendor, ignore_errors=True)
+    for package_dir in VENDORED:
+        shutil.copytree(package_dir, vendor / package_dir.name,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     try:
-        bundle(ROOT / "content")
+        bundle(ROOT / "content", vendor / "portal_domain" / "survey_definitions.json")
     except ContentInvalid as exc:
         raise DeployError(exc.report(), 2) from exc
 
@@ -367,14 +385,7 @@ class Aws:
             print(f"{stack} failed when it was created and holds nothing; deleting it first")
             self.call(["cloudformation", "delete-stack", "--stack-name", stack])
             self.call(["cloudformation", "wait", "stack-delete-complete", "--stack-name", stack])
-        cmd = ["cloudformation", "deploy", "--template-file", str(template), "--stack-name", stack,
-               "--no-fail-on-empty-changeset", "--tags", "app=community-portal", f"stage={stage}"]
-        if capabilities:
-            cmd += ["--capabilities", *capabilities]
-        if bucket:  # templates over 51,200 bytes must go through S3; harmless below
-            cmd += ["--s3-bucket", bucket, "--s3-prefix", stack]
-        if parameters:
-            cmd += ["--parameter-overrides", *parameters]
+        cmd = stack_deploy_args(template, stack, stage, parameters, capabilities, bucket)
         proc = run(["aws", *cmd, "--region", self.region], env=self.env, check=False)
         if proc.returncode != 0:
             raise DeployError(
@@ -404,110 +415,206 @@ class Aws:
             os.unlink(path)
 
 
-def deploy(stage: Stage, out: Path, lint: bool) -> None:
-    aws = Aws(stage.region)
-    print(f"deploying stage {stage.name} to account {aws.account}, region {stage.region}")
-    aws.ensure_secret(stage.secret_name)
-    templates = package(stage, out, lint)
-    artifacts = aws.deploy(templates["artifacts"], ARTIFACTS_STACK, "shared", [])
-    site = aws.deploy(templates["site"], stage.site_stack, stage.name, stage.site_parameters())
-    if site["SiteURL"].rstrip("/") != stage.origin:
+def stack_deploy_args(template: Path, stack: str, stage: str, parameters: Sequence[str],
+                      capabilities: Sequence[str] = (), bucket: str | None = None) -> list[str]:
+    cmd = ["cloudformation", "deploy", "--template-file", str(template), "--stack-name", stack,
+           "--no-fail-on-empty-changeset", "--tags", "app=community-portal", f"stage={stage}"]
+    if capabilities:
+        cmd += ["--capabilities", *capabilities]
+    if bucket:  # templates over 51,200 bytes must go through S3; harmless below
+        cmd += ["--s3-bucket", bucket, "--s3-prefix", stack]
+    if parameters:
+        cmd += ["--parameter-overrides", *parameters]
+    return cmd
+
+
+# --- the steps: one list, run by a deploy, printed by a dry run ---------------------------
+
+@dataclass
+class Deployment:
+    """One deploy (or dry run) of a stage: what the steps read and what they found out."""
+
+    stage: Stage
+    out: Path
+    lint: bool
+    aws: Aws | None = None  # None: a dry run, nothing is sent to AWS
+    templates: dict[str, Path] = field(default_factory=dict)
+    outputs: dict[str, dict[str, str]] = field(default_factory=dict)  # stack → its outputs
+
+    def output(self, stack: str, key: str) -> str:
+        """A stack's output; in a dry run a placeholder such as <site BucketName>."""
+        return self.outputs.get(stack, {}).get(key, f"<{stack} {key}>")
+
+    @property
+    def live(self) -> Aws:
+        assert self.aws is not None, "a dry run runs only the offline steps"
+        return self.aws
+
+
+@dataclass(frozen=True)
+class Step:
+    what: str
+    commands: Callable[[Deployment], list[str]]  # what it runs, as the plan shows it
+    run: Callable[[Deployment], None]
+    offline: bool = False  # runs in a dry run too (touches no AWS)
+
+
+def _secret(d: Deployment) -> None:
+    d.live.ensure_secret(d.stage.secret_name)
+
+
+def _package(d: Deployment) -> None:
+    d.templates = package(d.stage, d.out, d.lint)
+
+
+def _stack(name: str, template: str, stack: Callable[[Stage], str], stage_tag: Callable[[Stage], str],
+           parameters: Callable[[Stage], list[str]], capabilities: Sequence[str] = (),
+           bucket: bool = False) -> tuple[Callable[[Deployment], list[str]],
+                                          Callable[[Deployment], None]]:
+    """The commands and the action of deploying one stack, from one description."""
+
+    def args(d: Deployment) -> list[str]:
+        return stack_deploy_args(d.out / template, stack(d.stage), stage_tag(d.stage),
+                                 parameters(d.stage), capabilities,
+                                 d.output("artifacts", "BucketName") if bucket else None)
+
+    def act(d: Deployment) -> None:
+        d.outputs[name] = d.live.deploy(
+            d.out / template, stack(d.stage), stage_tag(d.stage), parameters(d.stage),
+            capabilities, d.outputs["artifacts"]["BucketName"] if bucket else None)
+
+    return (lambda d: ["aws " + shlex.join(args(d))]), act
+
+
+def _same_origin(d: Deployment) -> None:
+    stage, url = d.stage, d.outputs["site"]["SiteURL"]
+    if url.rstrip("/") != stage.origin:
         raise DeployError(
-            f"the site of stage {stage.name} is served at {site['SiteURL']}, but the API would "
+            f"the site of stage {stage.name} is served at {url}, but the API would "
             f"allow only {stage.origin}. Either set in api/.chalice/config.json\n"
-            f"  stages.{stage.name}.environment_variables.CORS_ORIGIN = \"{site['SiteURL']}\"\n"
+            f"  stages.{stage.name}.environment_variables.CORS_ORIGIN = \"{url}\"\n"
             f"or, to serve the site at {urlsplit(stage.origin).hostname}, set "
             f"{stage.name}.certificate_arn in deploy/stages.yml (an ACM certificate in us-east-1); "
             f"then run this again.", 4)
-    packaged = out / "api" / "packaged.yaml"
-    aws.call(["cloudformation", "package", "--template-file", str(templates["api"]),
-              "--s3-bucket", artifacts["BucketName"], "--s3-prefix", stage.api_stack,
-              "--output-template-file", str(packaged)])
-    api = aws.deploy(packaged, stage.api_stack, stage.name, stage.api_parameters(),
-                     API_CAPABILITIES, bucket=artifacts["BucketName"])
-    api_url = api["EndpointURL"].rstrip("/")
-    site_dir = build_site(api_url, stage.origin, out / "site")
-    for cmd in upload_commands(site_dir, site["BucketName"], stage.region):
-        run(cmd, env=aws.env)
-    aws.call(["cloudfront", "create-invalidation", "--distribution-id", site["DistributionId"],
-              "--paths", "/*"])
+
+
+def _cfn_package_args(d: Deployment) -> list[str]:
+    return ["cloudformation", "package", "--template-file", str(d.out / "api" / "sam.yaml"),
+            "--s3-bucket", d.output("artifacts", "BucketName"), "--s3-prefix", d.stage.api_stack,
+            "--output-template-file", str(d.out / "api" / "packaged.yaml")]
+
+
+def _build_site(d: Deployment) -> None:
+    build_site(d.output("api", "EndpointURL").rstrip("/"), d.stage.origin, d.out / "site")
+
+
+def _upload(d: Deployment) -> None:
+    for cmd in upload_commands(d.out / "site", d.output("site", "BucketName"), d.stage.region):
+        run(cmd, env=d.live.env)
+
+
+def _invalidate_args(d: Deployment) -> list[str]:
+    return ["cloudfront", "create-invalidation", "--distribution-id",
+            d.output("site", "DistributionId"), "--paths", "/*"]
+
+
+_artifacts = _stack("artifacts", "artifacts.yml", lambda s: ARTIFACTS_STACK, lambda s: "shared",
+                    lambda s: [])
+_site = _stack("site", "site.yml", lambda s: s.site_stack, lambda s: s.name,
+               lambda s: s.site_parameters())
+_api = _stack("api", "api/packaged.yaml", lambda s: s.api_stack, lambda s: s.name,
+              lambda s: s.api_parameters(), API_CAPABILITIES, bucket=True)
+
+STEPS: tuple[Step, ...] = (
+    Step("the app's secrets, created with random values if missing",
+         lambda d: [f"aws secretsmanager describe-secret --secret-id {d.stage.secret_name}"],
+         _secret),
+    Step("the API packaged with its vendored packages and survey definitions (offline)",
+         lambda d: [shlex.join(package_command(d.stage, d.out))], _package, offline=True),
+    Step("the bucket for code packages", _artifacts[0], _artifacts[1]),
+    Step("the site's bucket and CloudFront", _site[0], _site[1]),
+    Step("the site's address is the API's CORS_ORIGIN",
+         lambda d: [f"# check: {d.output('site', 'SiteURL')} == {d.stage.origin}"], _same_origin),
+    Step("the API's code uploaded",
+         lambda d: ["aws " + shlex.join(_cfn_package_args(d))],
+         lambda d: d.live.call(_cfn_package_args(d)) and None),
+    Step("the API stack", _api[0], _api[1]),
+    Step("the site built against the API",
+         lambda d: [f"# build the site: PORTAL_API_URL={d.output('api', 'EndpointURL')}, "
+                    f"site_url={d.stage.origin}/"], _build_site),
+    Step("the site uploaded, pages last",
+         lambda d: [shlex.join(c) for c in upload_commands(
+             d.out / "site", d.output("site", "BucketName"), d.stage.region)], _upload),
+    Step("the CDN's cache emptied",
+         lambda d: ["aws " + shlex.join(_invalidate_args(d))],
+         lambda d: d.live.call(_invalidate_args(d)) and None),
+)
+
+
+def deploy(stage: Stage, out: Path, lint: bool) -> None:
+    aws = Aws(stage.region)
+    print(f"deploying stage {stage.name} to account {aws.account}, region {stage.region}")
+    d = Deployment(stage, out, lint, aws)
+    for step in STEPS:
+        print(f"== {step.what}", flush=True)
+        step.run(d)
+    api, site = d.outputs["api"], d.outputs["site"]
     print(f"\nstage {stage.name} is deployed:\n"
           f"  site       {stage.origin}/\n"
-          f"  API        {api_url}\n"
+          f"  API        {api['EndpointURL'].rstrip('/')}\n"
           f"  table      {api['TableName']}   (TABLE_NAME for portal-cases / portal-surveys)\n"
           f"  staff IAM  {api['StaffPolicyArn']}   (attach to the staff's users or roles)")
     if stage.domain:
         print(f"  DNS        {stage.domain} CNAME {site['DistributionDomainName']}")
 
 
-def plan(stage: Stage, out: Path) -> str:
-    """What a deploy of this stage would run, for review beside the packaged templates."""
-    steps = [
-        f"aws secretsmanager describe-secret --secret-id {stage.secret_name}   "
-        f"# created with random values if missing",
-        f"aws cloudformation deploy --template-file {out}/artifacts.yml "
-        f"--stack-name {ARTIFACTS_STACK}",
-        f"aws cloudformation deploy --template-file {out}/site.yml --stack-name "
-        f"{stage.site_stack} --parameter-overrides {' '.join(stage.site_parameters())}",
-        f"# check: the site stack's SiteURL == CORS_ORIGIN == {stage.origin}",
-        f"aws cloudformation package --template-file {out}/api/sam.yaml --s3-bucket "
-        f"<artifacts bucket> --s3-prefix {stage.api_stack} --output-template-file "
-        f"{out}/api/packaged.yaml",
-        f"aws cloudformation deploy --template-file {out}/api/packaged.yaml --stack-name "
-        f"{stage.api_stack} --capabilities {' '.join(API_CAPABILITIES)} --s3-bucket "
-        f"<artifacts bucket> --parameter-overrides "
-        f"{' '.join(stage.api_parameters())}",
-        f"# build the site: PORTAL_API_URL=<EndpointURL>, site_url={stage.origin}/",
-        *(shlex.join(c) for c in upload_commands(out / "site", "<site bucket>", stage.region)),
-        "aws cloudfront create-invalidation --distribution-id <DistributionId> --paths '/*'",
-    ]
-    return "\n".join(steps) + "\n"
+def dry_run(stage: Stage, out: Path, lint: bool) -> str:
+    """Run the offline steps; return the plan: every step with the commands it would run."""
+    d = Deployment(stage, out, lint)
+    lines = []
+    for n, step in enumerate(STEPS, 1):
+        if step.offline:
+            step.run(d)
+        lines.append(f"# {n}. {step.what}" + (" (done in this dry run)" if step.offline else ""))
+        lines += step.commands(d)
+    return "\n".join(lines) + "\n"
 
 
 # --- command line --------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["build-site"]:
-        return build_site_main(argv[1:])
     parser = argparse.ArgumentParser(
-        prog="scripts/deploy.sh", description=__doc__.split("\n\n")[0],
+        prog="scripts/deploy.py", description=__doc__.split("\n\n")[0],
         epilog=__doc__.split("\n\n", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("stage", help="a stage of api/.chalice/config.json other than local")
-    parser.add_argument("--dry-run", action="store_true",
-                        help="only package the templates (offline, no credentials) and show the plan")
-    parser.add_argument("--out", type=Path, help="where the packaged templates go "
-                        "(default: .data/deploy/<stage>/)")
-    parser.add_argument("--no-lint", action="store_true", help="skip cfn-lint on the templates")
-    args = parser.parse_args(argv)
-    out = (args.out or ROOT / ".data" / "deploy" / args.stage).resolve()
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("deploy", help="deploy a stage to AWS (scripts/deploy.sh STAGE runs this)")
+    p.add_argument("stage", help="a stage of api/.chalice/config.json other than local")
+    p.add_argument("--dry-run", action="store_true",
+                   help="only package the templates (offline, no credentials) and write the plan")
+    p.add_argument("--out", type=Path, help="where the packaged templates go "
+                   "(default: .data/deploy/<stage>/)")
+    p.add_argument("--no-lint", action="store_true", help="skip cfn-lint on the templates")
+    p = sub.add_parser("build-site",
+                       help="build the site for a host other than AWS (e.g. GitHub Pages)")
+    p.add_argument("--api-url", required=True, help="the API's base URL (PORTAL_API_URL)")
+    p.add_argument("--site-url", required=True, help="the address the site is served at")
+    p.add_argument("--out", type=Path, default=ROOT / "site")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     try:
+        if args.command == "build-site":
+            build_site(args.api_url, args.site_url, args.out.resolve())
+            return 0
+        out = (args.out or ROOT / ".data" / "deploy" / args.stage).resolve()
         stage = load_stage(args.stage)
-        if args.dry_run:
-            templates = package(stage, out, lint=not args.no_lint)
-            (out / "plan.txt").write_text(plan(stage, out), encoding="utf-8")
-            print(f"\npackaged stage {stage.name} (region {stage.region}) into {out}:")
-            for path in (*templates.values(), out / "api" / "deployment.zip", out / "plan.txt"):
-                print(f"  {path.relative_to(out)}")
-            print("a deploy would run the commands in plan.txt; nothing was sent to AWS")
-        else:
+        if not args.dry_run:
             deploy(stage, out, lint=not args.no_lint)
-    except DeployError as exc:
-        print(f"deploy: {exc}", file=sys.stderr)
-        return exc.code
-    return 0
-
-
-def build_site_main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="scripts/deploy.py build-site",
-        description="Build the site for a host other than AWS (e.g. GitHub Pages).")
-    parser.add_argument("--api-url", required=True, help="the API's base URL (PORTAL_API_URL)")
-    parser.add_argument("--site-url", required=True, help="the address the site is served at")
-    parser.add_argument("--out", type=Path, default=ROOT / "site")
-    args = parser.parse_args(argv)
-    try:
-        build_site(args.api_url, args.site_url, args.out.resolve())
+            return 0
+        plan = dry_run(stage, out, lint=not args.no_lint)
+        (out / "plan.txt").write_text(plan, encoding="utf-8")
+        print(f"\npackaged stage {stage.name} (region {stage.region}) into {out}:")
+        for rel in ("api/sam.yaml", "api/deployment.zip", "site.yml", "artifacts.yml", "plan.txt"):
+            print(f"  {rel}")
+        print("a deploy would run the commands in plan.txt; nothing was sent to AWS")
     except DeployError as exc:
         print(f"deploy: {exc}", file=sys.stderr)
         return exc.code

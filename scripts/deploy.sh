@@ -9,4 +9,7 @@ if [ ! -x .venv/bin/chalice ] || [ ! -x .venv/bin/mkdocs ]; then
   bash scripts/setup.sh
 fi
 export NO_MKDOCS_2_WARNING=1  # Material prints a banner about MkDocs 2 on every build
-exec .venv/bin/python scripts/deploy.py "$@"
+case "${1:-}" in
+  build-site|-h|--help) exec .venv/bin/python scripts/deploy.py "$@" ;;
+  *) exec .venv/bin/python scripts/deploy.py deploy "$@" ;;
+esac

@@ -14,4 +14,4 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-exec .venv/bin/python -m portal.devstack --port "$PORT"
+exec .venv/bin/python -m portal_staff.devstack --port "$PORT"

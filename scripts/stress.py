@@ -125,11 +125,10 @@ def serve(port: int, bundle_path: Path | None) -> None:
         ThreadedHTTPServer,
     )
 
-    import chalicelib.surveys
+    if bundle_path is not None:  # read by the app's services when they are built
+        os.environ["SURVEY_DEFINITIONS"] = str(bundle_path)
     from app import app
 
-    if bundle_path is not None:
-        chalicelib.surveys.BUNDLE = bundle_path
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
 
     class Handler(ChaliceRequestHandler):
@@ -198,7 +197,7 @@ class Stack:
         return self.workdir / "dynamodb"
 
     def start(self) -> None:
-        from portal import devstack
+        from portal_staff import devstack
 
         self.db_port = self.db_port or devstack.free_port()
         self.api_port = self.api_port or devstack.free_port()
@@ -219,14 +218,14 @@ class Stack:
         devstack.wait_for_port(self.api_port, proc=self.api)
 
     def stop_db(self) -> None:
-        from portal import devstack
+        from portal_staff import devstack
 
         devstack.stop(self.db)
         if self.db is not None and self.db.stderr is not None:
             self.db.stderr.close()  # devstack keeps Java's stderr as a pipe
 
     def restart_db(self) -> None:
-        from portal import devstack
+        from portal_staff import devstack
 
         self.db = devstack.start_dynamodb(self.db_port, self.data_dir)
 
@@ -241,7 +240,7 @@ class Stack:
         self.frozen = False
 
     def close(self) -> None:
-        from portal import devstack
+        from portal_staff import devstack
 
         if self.frozen:
             self.thaw_db()
@@ -495,7 +494,7 @@ def run_load(stack: Stack, work: list[Job], clients: int = 16,
 
 
 def scan(client: Any, table: str) -> list[dict[str, Any]]:
-    from chalicelib.store import from_item
+    from portal_domain.store import from_item
 
     items: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {"TableName": table, "ConsistentRead": True}
@@ -533,7 +532,7 @@ class Audit:
 
 def audit(stack: Stack, outcome: Outcome, before: list[dict[str, Any]] | None = None) -> Audit:
     """Scan the table: every acknowledged receipt once, nothing else, counters = responses."""
-    from chalicelib.receipts import digest
+    from portal_domain.receipts import digest
 
     skip = {(i["PK"], i["SK"]) for i in before or []}
     items = [i for i in scan(stack.client(), stack.table) if (i["PK"], i["SK"]) not in skip]
@@ -746,7 +745,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.suggestions, args.responses, args.fault_load, args.cases = 1000, 1000, 300, 100
 
-    from portal.devstack import StackError
+    from portal_staff.devstack import StackError
 
     ok = True
     lost = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -287,7 +288,7 @@ def table(ddb: Any) -> Iterator[str]:
     """A fresh table per test, created the way the app's set-up creates it."""
     import uuid
 
-    from chalicelib.store import create_table
+    from portal_domain.store import create_table
 
     name = f"t-{uuid.uuid4().hex[:12]}"
     create_table(ddb, name)
@@ -310,46 +311,89 @@ def clock() -> Clock:
     return Clock()
 
 
+def example_surveys() -> dict[str, Any]:
+    """The example community's survey definitions, as the build reads them."""
+    from portal.content import Loader
+    from portal.features.surveys import load_definitions
+
+    loader = Loader(ROOT / "content")
+    found = load_definitions(ROOT / "content" / "surveys", loader)
+    assert not loader.errors, loader.errors
+    return {sid: survey for sid, (survey, _) in found.items()}
+
+
+@pytest.fixture
+def local_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB Local's keys in the environment (the staff tools and the app read them)."""
+    from portal_staff.devstack import LOCAL_CREDENTIALS
+
+    for key, value in LOCAL_CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
+
+
 @pytest.fixture
 def service(ddb: Any, table: str, clock: Clock) -> Any:
-    from chalicelib.service import Service, Settings
-    from chalicelib.store import Store
+    from portal_domain.cases import CaseService
+    from portal_domain.settings import Settings
+    from portal_domain.store import Store
 
-    return Service(Store(table, ddb), Settings(secret=b"test-secret", rate_limit=1000), clock)
+    return CaseService(Store(table, ddb), Settings(secret=b"test-secret", rate_limit=1000), clock)
+
+
+@contextlib.contextmanager
+def serving(cases: Any = None, surveys: Any = None) -> Iterator[Any]:
+    """The app serves with these services (the other one built over the same store)."""
+    from portal_domain import composition
+    from portal_domain.cases import CaseService
+    from portal_domain.surveys import SurveyService
+
+    base = cases or surveys
+    assert base is not None
+    composition.use(composition.Services(
+        cases or CaseService(base.store, base.settings, base.clock),
+        surveys or SurveyService(base.store, base.settings, {}, base.clock)))
+    try:
+        yield base
+    finally:
+        composition.use(None)
+
+
+def app_client(cases: Any = None, surveys: Any = None) -> Iterator[Any]:
+    """chalice.test.Client over the real app, serving with these services."""
+    from chalice.test import Client
+
+    from app import app
+
+    with serving(cases, surveys), Client(app) as client:
+        yield client
 
 
 @pytest.fixture
-def api_client(service: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def api_client(service: Any) -> Iterator[Any]:
     """chalice.test.Client over the real app, its service bound to this test's table."""
-    from chalice.test import Client
-
-    import chalicelib.service
-    from app import app
-
-    monkeypatch.setattr(chalicelib.service, "_service", service)
-    with Client(app) as client:
-        yield client
+    yield from app_client(cases=service)
 
 
 @pytest.fixture(scope="session")
 def portal_stack(tmp_path_factory: pytest.TempPathFactory, dynamodb_endpoint: str, ddb: Any
                  ) -> Iterator[tuple[Server, str]]:
     """The example site on localhost, built against a real `chalice local` on DynamoDB Local."""
-    from chalicelib.store import create_table
-    from portal import devstack
     from portal.features.surveys import bundle
+    from portal_domain.store import create_table
+    from portal_staff import devstack
 
     base = tmp_path_factory.mktemp("stack")
     site_dir = base / "site"
     site_dir.mkdir()
     table = "browser-stack"
     create_table(ddb, table)
-    bundle(ROOT / "content")  # what `chalice local` validates survey answers against
+    surveys = base / "survey_definitions.json"
+    bundle(ROOT / "content", surveys)  # what `chalice local` validates survey answers against
     for server in serve(site_dir):
         origin = server.url.rstrip("/")
         api_port = devstack.free_port()
         # the API's clock agrees with the site's build time (surveys open and close by date)
-        api = devstack.start_api(api_port, dynamodb_endpoint, table, origin,
+        api = devstack.start_api(api_port, dynamodb_endpoint, table, origin, surveys,
                                  extra_env={"PORTAL_NOW": FIXED_NOW})
         os.environ["PORTAL_API_URL"] = f"http://127.0.0.1:{api_port}"
         try:

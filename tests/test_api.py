@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from chalicelib.service import Service, Settings
-from chalicelib.store import Store
-from conftest import Clock
+from conftest import Clock, serving
+from portal_domain.cases import CaseService
+from portal_domain.settings import Settings
+from portal_domain.store import Store
 
 GOOD = {
     "kind": "complaint", "category": "noise", "subject": "夜间施工噪音",
@@ -112,7 +113,7 @@ def test_the_same_key_with_another_message_is_refused(api_client: Any, ddb: Any,
 
 
 def test_twenty_concurrent_identical_submissions_store_one_item(ddb: Any, table: str) -> None:
-    service = Service(Store(table, ddb), Settings(secret=b"s", rate_limit=1000), Clock())
+    service = CaseService(Store(table, ddb), Settings(secret=b"s", rate_limit=1000), Clock())
     results: list[tuple[int, dict[str, Any]]] = []
     barrier = threading.Barrier(20)
 
@@ -206,12 +207,10 @@ def test_rate_limit_answers_429_with_retry_after(ddb: Any, table: str, clock: Cl
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     from chalice.test import Client
 
-    import chalicelib.service
     from app import app
 
-    service = Service(Store(table, ddb), Settings(secret=b"s", rate_limit=3, rate_window=600), clock)
-    monkeypatch.setattr(chalicelib.service, "_service", service)
-    with Client(app) as client:
+    service = CaseService(Store(table, ddb), Settings(secret=b"s", rate_limit=3, rate_window=600), clock)
+    with serving(cases=service), Client(app) as client:
         assert [post(client, GOOD, key=f"rate-key-{i}").status_code for i in range(3)] == [201] * 3
         # a retry of an accepted message is not a new submission
         assert post(client, GOOD, key="rate-key-0").status_code == 200
@@ -225,7 +224,7 @@ def test_rate_limit_answers_429_with_retry_after(ddb: Any, table: str, clock: Cl
     assert all("10.0" not in i["PK"]["S"] and "127.0" not in i["PK"]["S"] for i in rate_items)
 
 
-def test_owner_rates_once_after_resolution(api_client: Any, service: Service) -> None:
+def test_owner_rates_once_after_resolution(api_client: Any, service: CaseService) -> None:
     receipt = post(api_client, GOOD).json_body["receipt"]
     path = f"/suggestions/{receipt}/feedback"
     r = post(api_client, {"rating": 5, "comment": "谢谢"}, path=path)
@@ -252,22 +251,20 @@ def test_importing_the_app_builds_no_client() -> None:
     import subprocess
     import sys
 
-    code = ("import sys; sys.path.insert(0, 'api'); import app, chalicelib.service as s; "
-            "assert s._service is None; print('botocore.client' in sys.modules)")
+    code = ("import sys; sys.path.insert(0, 'api'); import app; "
+            "from portal_domain import composition; print(composition.built())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() in ("True", "False")
+    assert out.stdout.strip() == "False"
 
 
 def test_looking_up_unknown_receipts_is_rate_limited(ddb: Any, table: str, clock: Clock,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from chalice.test import Client
 
-    import chalicelib.service
     from app import app
 
-    service = Service(Store(table, ddb), Settings(secret=b"s", miss_limit=3), clock)
-    monkeypatch.setattr(chalicelib.service, "_service", service)
-    with Client(app) as client:
+    service = CaseService(Store(table, ddb), Settings(secret=b"s", miss_limit=3), clock)
+    with serving(cases=service), Client(app) as client:
         receipt = post(client, GOOD).json_body["receipt"]
         misses = [client.http.get(f"/suggestions/K7M4-QX9{c}").status_code for c in "23456"]
         assert misses == [404, 404, 404, 429, 429]

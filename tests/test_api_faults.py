@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -11,19 +13,15 @@ from botocore.config import Config
 from botocore.stub import Stubber
 from test_api import GOOD, post
 
-from chalicelib.service import Service, Settings
-from chalicelib.store import Store
-from conftest import Clock, free_port
+from conftest import Clock, app_client, free_port
+from portal_domain.cases import CaseService
+from portal_domain.settings import Settings
+from portal_domain.store import Store
 
 
-def app_with(service: Service, monkeypatch: pytest.MonkeyPatch) -> Any:
-    from chalice.test import Client
-
-    import chalicelib.service
-    from app import app
-
-    monkeypatch.setattr(chalicelib.service, "_service", service)
-    return Client(app)
+@contextlib.contextmanager
+def app_with(service: CaseService, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    yield from app_client(cases=service)
 
 
 @pytest.fixture
@@ -39,7 +37,7 @@ def test_throttling_is_a_503_with_retry_after(stubbed: tuple[Any, Stubber], erro
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     client, stub = stubbed
     stub.add_client_error("transact_write_items", service_error_code=error, http_status_code=400)
-    with stub, app_with(Service(Store("t", client), Settings(secret=b"s"), Clock()),
+    with stub, app_with(CaseService(Store("t", client), Settings(secret=b"s"), Clock()),
                         monkeypatch) as api:
         r = post(api, GOOD)
     assert r.status_code == 503 and r.headers["Retry-After"] == "5"
@@ -54,7 +52,7 @@ def test_transaction_cancelled_by_throttling_is_a_503(stubbed: tuple[Any, Stubbe
         http_status_code=400,
         response_meta={}, modeled_fields={"CancellationReasons": [
             {"Code": "None"}, {"Code": "ThrottlingError"}, {"Code": "None"}]})
-    with stub, app_with(Service(Store("t", client), Settings(secret=b"s"), Clock()),
+    with stub, app_with(CaseService(Store("t", client), Settings(secret=b"s"), Clock()),
                         monkeypatch) as api:
         r = post(api, GOOD)
     assert r.status_code == 503
@@ -70,7 +68,7 @@ def test_conditional_check_failed_on_feedback_is_a_409(stubbed: tuple[Any, Stubb
     stub.add_client_error("update_item", service_error_code="ConditionalCheckFailedException",
                           http_status_code=400)
     stub.add_response("get_item", {"Item": case})
-    with stub, app_with(Service(Store("t", client), Settings(secret=b"s"), Clock()),
+    with stub, app_with(CaseService(Store("t", client), Settings(secret=b"s"), Clock()),
                         monkeypatch) as api:
         r = post(api, {"rating": 4}, path="/suggestions/K7M4-QX9P/feedback")
     assert r.status_code == 409 and json.loads(r.body)["code"] == "not_resolved"
@@ -84,7 +82,7 @@ def test_an_unreachable_database_is_a_503_within_seconds(monkeypatch: pytest.Mon
         aws_access_key_id="x", aws_secret_access_key="x",
         config=Config(connect_timeout=1, read_timeout=1, retries={"max_attempts": 1}))
     started = time.monotonic()
-    with app_with(Service(Store("t", client), Settings(secret=b"s"), Clock()), monkeypatch) as api:
+    with app_with(CaseService(Store("t", client), Settings(secret=b"s"), Clock()), monkeypatch) as api:
         r = post(api, GOOD)
     assert r.status_code == 503 and r.headers["Retry-After"]
     assert time.monotonic() - started < 10

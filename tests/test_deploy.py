@@ -10,6 +10,7 @@ import itertools
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -22,8 +23,8 @@ from typing import Any
 import pytest
 import yaml
 
-from chalicelib.store import TABLE_DEFINITION, TTL_ATTRIBUTE
 from conftest import ROOT
+from portal_domain.store import TABLE_DEFINITION, TTL_ATTRIBUTE
 
 STAGES = ("dev", "prod")
 BIN = Path(sys.executable).parent
@@ -102,8 +103,10 @@ def test_the_code_package_carries_the_app_and_the_survey_definitions(
     for stage, out in packaged.items():
         with zipfile.ZipFile(out / "api" / "deployment.zip") as z:
             names = set(z.namelist())
-            assert {"app.py", "chalicelib/store.py", "chalicelib/service.py"} <= names, stage
-            bundled = json.loads(z.read("chalicelib/survey_definitions.json"))
+            assert {"app.py", "portal_domain/store.py", "portal_domain/cases.py",
+                    "portal_contracts/messages.py", "portal_contracts/surveys.py"} <= names, stage
+            assert not any(n.startswith(("portal/", "portal_staff/", "chalicelib/")) for n in names)
+            bundled = json.loads(z.read("portal_domain/survey_definitions.json"))
         assert sorted(bundled) == surveys, stage
 
 
@@ -252,7 +255,7 @@ def test_the_policies_name_only_the_table_its_indexes_and_the_log_group(
 
 # Recording: the API and staff-tool tests run in a child pytest with botocore patched; each
 # DynamoDB call is attributed to the route view (a frame of api/app.py) or the staff command
-# (a frame of portal.cli.*) that made it. Calls by the tests themselves are not attributed.
+# (a frame of portal_staff.*) that made it. Calls by the tests themselves are not attributed.
 RECORDER = r'''
 import json, sys
 import botocore.client
@@ -267,7 +270,7 @@ def who():
         module = frame.f_globals.get("__name__", "")
         if module == "app" and frame.f_code.co_filename.endswith("app.py"):
             return "lambda", frame.f_code.co_name
-        if module.startswith("portal.cli."):
+        if module.startswith("portal_staff.") and module != "portal_staff.devstack":
             return "staff", module
         frame = frame.f_back
     return None, None
@@ -296,7 +299,7 @@ with open(sys.argv[1], "w") as f:
     json.dump(records, f)
 '''
 
-DRIVES_DYNAMODB = re.compile(r"\bapi_client\b|Client\(app\)|portal\.cli\.(?!notice)")
+DRIVES_DYNAMODB = re.compile(r"\bapi_client\b|\bapp_client\b|Client\(app\)|portal_staff\.")
 
 
 @pytest.fixture(scope="module")
@@ -378,10 +381,13 @@ def static_actions() -> dict[str, set[str]]:
 
     model = botocore.session.get_session().get_service_model("dynamodb")
     ops = {xform_name(name): name for name in model.operation_names}
-    sources = sorted([*(ROOT / "api" / "chalicelib").glob("*.py"),
-                      *(ROOT / "site_src" / "portal" / "cli").glob("*.py")])
+    # Only the store writes DynamoDB calls; the staff tools reach the table through it.
+    sources = sorted([ROOT / "api" / "portal_domain" / "store.py",
+                      *(ROOT / "staff" / "portal_staff").glob("*.py")])
     everything = "\n".join(p.read_text(encoding="utf-8") for p in
-                           [*sources, ROOT / "api" / "app.py", *(ROOT / "scripts").glob("*.py")])
+                           [*(ROOT / "api" / "portal_domain").glob("*.py"),
+                            *(ROOT / "staff" / "portal_staff").glob("*.py"),
+                            ROOT / "api" / "app.py", *(ROOT / "scripts").glob("*.py")])
     found: dict[str, set[str]] = {}
     for path in sources:
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -459,21 +465,23 @@ def header(cmd: list[str], flag: str) -> str | None:
 
 
 @pytest.fixture(scope="module")
-def stage_site(deployed: Deployed) -> tuple[Path, str]:
-    """The site the (stand-in) deploy of dev built: the API URL is the API stack's output."""
-    return deployed.out / "site", FAKE_ENDPOINT.rstrip("/")
+def stage_site(deployed: tuple[str, Deployed]) -> tuple[Path, str, str]:
+    """The site the (stand-in) deploy built: the API URL is the API stack's output."""
+    return deployed[1].out / "site", FAKE_ENDPOINT.rstrip("/"), deployed[0]
 
 
-def test_the_site_built_for_a_stage_calls_that_stage_api(stage_site: tuple[Path, str]) -> None:
-    site, api = stage_site
+def test_the_site_built_for_a_stage_calls_that_stage_api(stage_site: tuple[Path, str, str]
+                                                         ) -> None:
+    site, api, stage = stage_site
     form = (site / "suggestions" / "index.html").read_text(encoding="utf-8")
     assert f'data-api="{api}"' in form
     assert "127.0.0.1" not in form
-    assert f"{origin('dev')}/" in (site / "notices" / "rss.xml").read_text(encoding="utf-8")
+    assert f"{origin(stage)}/" in (site / "notices" / "rss.xml").read_text(encoding="utf-8")
 
 
-def test_every_file_is_uploaded_once_with_its_type_and_cache(stage_site: tuple[Path, str]) -> None:
-    site, _ = stage_site
+def test_every_file_is_uploaded_once_with_its_type_and_cache(stage_site: tuple[Path, str, str]
+                                                            ) -> None:
+    site = stage_site[0]
     commands = deploy.upload_commands(site, "bucket", "ap-east-1")
     assert header(commands[-1], "--include") == "*.html"  # pages go last
     expect = {"notices/rss.xml": ("application/rss+xml", deploy.HTML_CACHE),
@@ -563,14 +571,16 @@ def opt(name):
 def save():
     state.write_text(json.dumps(data))
 
+STAGE = os.environ["FAKE_STAGE"]
 OUTPUTS = {
     "community-portal-artifacts": {"BucketName": "artifact-bucket"},
-    "community-portal-dev-site": {
+    f"community-portal-{STAGE}-site": {
         "SiteURL": os.environ["FAKE_SITE_URL"], "BucketName": "site-bucket",
         "DistributionId": "E2EXAMPLE", "DistributionDomainName": "d1.cloudfront.net"},
-    "community-portal-dev": {
+    f"community-portal-{STAGE}": {
         "EndpointURL": "ENDPOINT",
-        "TableName": "community-portal-dev-PortalTable-X", "StaffPolicyArn": "arn:aws:iam::1:policy/s"},
+        "TableName": f"community-portal-{STAGE}-PortalTable-X",
+        "StaffPolicyArn": "arn:aws:iam::1:policy/s"},
 }
 cmd = args[:2]
 if cmd == ["sts", "get-caller-identity"]:
@@ -604,8 +614,8 @@ class Deployed:
     out: Path
 
 
-def fake_deploy(base: Path, site_url: str) -> Deployed:
-    """`scripts/deploy.sh dev` against the stand-in aws, whose site stack answers `site_url`."""
+def fake_deploy(base: Path, site_url: str, stage: str = "dev") -> Deployed:
+    """`scripts/deploy.sh <stage>` against the stand-in aws, whose site stack answers `site_url`."""
     bindir = base / "fakebin"
     bindir.mkdir()
     (bindir / "aws").write_text(FAKE_AWS.replace("#!PYTHON", "#!" + sys.executable)
@@ -613,20 +623,23 @@ def fake_deploy(base: Path, site_url: str) -> Deployed:
     (bindir / "aws").chmod(0o755)
     env = offline_env(base)
     env.update(PATH=f"{bindir}:{env['PATH']}", FAKE_AWS_LOG=str(base / "calls.log"),
-               FAKE_AWS_STATE=str(base / "state.json"), FAKE_SITE_URL=site_url)
-    proc = run_deploy(env, "dev", "--no-lint", "--out", str(base / "out"))
+               FAKE_AWS_STATE=str(base / "state.json"), FAKE_SITE_URL=site_url, FAKE_STAGE=stage)
+    proc = run_deploy(env, stage, "--no-lint", "--out", str(base / "out"))
     log = base / "calls.log"
     calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
     return Deployed(proc, calls, base / "out")
 
 
-@pytest.fixture(scope="module")
-def deployed(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
-    return fake_deploy(tmp_path_factory.mktemp("deployed"), origin("dev"))
+@pytest.fixture(scope="module", params=STAGES)
+def deployed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+             ) -> tuple[str, Deployed]:
+    stage = str(request.param)
+    return stage, fake_deploy(tmp_path_factory.mktemp(f"deployed-{stage}"), origin(stage), stage)
 
 
-def test_a_deploy_runs_the_steps_in_order(deployed: Deployed) -> None:
-    proc, calls = deployed.proc, deployed.calls
+def test_a_deploy_runs_the_steps_in_order(deployed: tuple[str, Deployed]) -> None:
+    stage, result = deployed
+    proc, calls = result.proc, result.calls
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     steps = [" ".join(c[:2]) + (f" {c[c.index('--stack-name') + 1]}" if "--stack-name" in c
                                   and c[1] == "deploy" else "") for c in calls
@@ -634,15 +647,49 @@ def test_a_deploy_runs_the_steps_in_order(deployed: Deployed) -> None:
     assert steps[:6] == [
         "sts get-caller-identity", "secretsmanager describe-secret", "secretsmanager create-secret",
         "cloudformation deploy community-portal-artifacts",
-        "cloudformation deploy community-portal-dev-site", "cloudformation package"]
-    assert steps[6] == "cloudformation deploy community-portal-dev"
+        f"cloudformation deploy community-portal-{stage}-site", "cloudformation package"]
+    assert steps[6] == f"cloudformation deploy community-portal-{stage}"
     api = next(c for c in calls if c[:2] == ["cloudformation", "deploy"]
-               and c[c.index("--stack-name") + 1] == "community-portal-dev")
-    assert "CAPABILITY_IAM" in api and "DeletionProtection=false" in api
+               and c[c.index("--stack-name") + 1] == f"community-portal-{stage}")
+    protected = "true" if stage == "prod" else "false"
+    assert "CAPABILITY_IAM" in api and f"DeletionProtection={protected}" in api
     syncs = [c for c in calls if c[:2] == ["s3", "sync"]]
     assert len(syncs) == len(deploy.UPLOADS) and all("s3://site-bucket" in c for c in syncs)
     assert calls[-1][:2] == ["cloudfront", "create-invalidation"] and "/*" in calls[-1]
-    assert "community-portal-dev-PortalTable-X" in proc.stdout
+    assert f"community-portal-{stage}-PortalTable-X" in proc.stdout
+
+
+def test_the_dry_run_plan_is_what_a_deploy_runs(deployed: tuple[str, Deployed],
+                                                packaged: dict[str, Path]) -> None:
+    """Both come from deploy.STEPS: the plan's aws commands, with the stacks' outputs in
+    place of its placeholders, are the commands the deploy ran, in the same order."""
+    stage, result = deployed
+    plan = (packaged[stage] / "plan.txt").read_text(encoding="utf-8")
+    outputs = {"<artifacts BucketName>": "artifact-bucket", "<site BucketName>": "site-bucket",
+               "<site DistributionId>": "E2EXAMPLE"}
+
+    def normal(words: list[str], out: Path) -> list[str]:
+        """Without the region and output flags the CLI wrapper adds, paths under OUT."""
+        keep, skip = [], 0
+        for w in words:
+            if skip:
+                skip -= 1
+            elif w in ("--region", "--output"):
+                skip = 1
+            else:
+                keep.append(w.replace(str(out), "OUT"))
+        return keep
+
+    planned = []
+    for line in plan.splitlines():
+        if line.startswith("aws ") and "secretsmanager" not in line:
+            for placeholder, value in outputs.items():
+                line = line.replace(placeholder, value)
+            planned.append(normal(shlex.split(line)[1:], packaged[stage]))
+    ran = [normal(c, result.out) for c in result.calls
+           if c[0] in ("cloudformation", "s3", "cloudfront") and c[1] != "describe-stacks"]
+    assert planned and "<" not in repr(planned)
+    assert planned == ran
 
 
 def test_a_site_on_another_address_stops_before_the_api(tmp_path: Path) -> None:
@@ -656,13 +703,14 @@ def test_a_site_on_another_address_stops_before_the_api(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("old", "new", "message"), [
     ("region: ap-east-1", "region: hongkong",
-     "deploy/stages.yml: dev.region: String should match pattern"),
+     "deploy/stages.yml: dev.region: expected text matching the pattern "),
     ('certificate_arn: ""', "certificate_arn: arn:aws:acm:ap-east-1:123456789012:certificate/x",
-     "deploy/stages.yml: dev.certificate_arn: String should match pattern '^(arn:aws[a-z-]*:acm:us-east-1"),
+     "deploy/stages.yml: dev.certificate_arn: expected text matching the pattern "
+     "'^(arn:aws[a-z-]*:acm:us-east-1"),
     ("deletion_protection: false", "deletion_protection: maybe",
-     "deploy/stages.yml: dev.deletion_protection: Input should be a valid boolean, found 'maybe'"),
+     "deploy/stages.yml: dev.deletion_protection: expected true or false, found 'maybe'"),
     ("{rate: 10, burst: 20}", "{rate: 30, burst: 20}",
-     "deploy/stages.yml: dev.throttle: Value error, burst (20) must be at least rate (30)"),
+     "deploy/stages.yml: dev.throttle.burst: expected at least 'rate' (30), found 20"),
 ])
 def test_bad_stage_settings_are_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, old: str,
                                       new: str, message: str) -> None:

@@ -18,13 +18,13 @@ import yaml
 from botocore.stub import Stubber
 from test_api import GOOD, post
 
-import chalicelib.service
-from chalicelib import surveys
-from chalicelib.receipts import digest
-from chalicelib.service import Service, Settings
-from chalicelib.store import Store
-from chalicelib.survey_service import SurveyService
-from conftest import ROOT, BuildFixture, Clock, Server
+from conftest import ROOT, BuildFixture, Clock, Server, app_client, serving
+from portal_contracts import surveys
+from portal_domain.cases import CaseService
+from portal_domain.receipts import digest
+from portal_domain.settings import Settings
+from portal_domain.store import Store
+from portal_domain.surveys import SurveyService
 
 _spec = importlib.util.spec_from_file_location("stress", ROOT / "scripts" / "stress.py")
 assert _spec and _spec.loader
@@ -48,12 +48,12 @@ def error_code(r: Any) -> str:
 
 
 @pytest.fixture
-def surveys_on(service: Service, monkeypatch: pytest.MonkeyPatch) -> SurveyService:
+def surveys_on(service: CaseService) -> Iterator[SurveyService]:
     """The survey side of `api_client`, with an open and a code survey of our own."""
-    svc = SurveyService(service.store, service.settings, service.clock,
-                        definitions={OPEN.id: OPEN, CODES.id: CODES})
-    monkeypatch.setattr(chalicelib.service, "_survey_service", svc)
-    return svc
+    svc = SurveyService(service.store, service.settings, {OPEN.id: OPEN, CODES.id: CODES},
+                        service.clock)
+    with serving(service, svc):
+        yield svc
 
 
 # --- generated requests (schemathesis) -----------------------------------------------------
@@ -154,7 +154,7 @@ def test_a_homoglyph_survey_code_is_refused(api_client: Any, surveys_on: SurveyS
 
 
 def test_html_in_text_fields_is_stored_and_answered_as_plain_text(
-        api_client: Any, service: Service, ddb: Any, table: str) -> None:
+        api_client: Any, service: CaseService, ddb: Any, table: str) -> None:
     body = {**GOOD, "subject": "<b>灯</b>" + XSS[:40], "body": XSS, "building": "<i>3栋</i>"}
     r = post(api_client, body, key="hostile-html-1")
     assert r.status_code == 201
@@ -171,19 +171,14 @@ def test_html_in_text_fields_is_stored_and_answered_as_plain_text(
 # --- survey fault paths (botocore Stubber) -------------------------------------------------
 
 @pytest.fixture
-def stubbed_surveys(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Stubber, Any]]:
-    from chalice.test import Client
-
-    from app import app
-
+def stubbed_surveys() -> Iterator[tuple[Stubber, Any]]:
     client = boto3.client("dynamodb", region_name="ap-east-1", aws_access_key_id="x",
                           aws_secret_access_key="x")
-    svc = SurveyService(Store("t", client), Settings(secret=b"s"), Clock(),
-                        definitions={CODES.id: CODES})
-    monkeypatch.setattr(chalicelib.service, "_survey_service", svc)
+    svc = SurveyService(Store("t", client), Settings(secret=b"s"), {CODES.id: CODES}, Clock())
     stub = Stubber(client)
-    with stub, Client(app) as api:
-        yield stub, api
+    with stub:
+        for api in app_client(surveys=svc):
+            yield stub, api
     stub.assert_no_pending_responses()
 
 
@@ -267,7 +262,7 @@ SECRET_TEXT = "只有业主知道的秘密内容XYZ"
 
 
 def test_logs_carry_no_personal_data_even_on_an_internal_error(
-        api_client: Any, service: Service, surveys_on: SurveyService,
+        api_client: Any, service: CaseService, surveys_on: SurveyService,
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
         capsys: pytest.CaptureFixture[str]) -> None:
     caplog.set_level(logging.INFO)  # what Lambda ships to CloudWatch (app.log is INFO)
@@ -280,7 +275,7 @@ def test_logs_carry_no_personal_data_even_on_an_internal_error(
         raise RuntimeError(f"boom {args!r}")  # an error whose message quotes the owner
 
     monkeypatch.setattr(service.store, "create_case", explode)
-    monkeypatch.setattr(service.store, "transact", explode)
+    monkeypatch.setattr(service.store, "record_survey_answer", explode)
     r = post(api_client, body, key="pii-key-0003")
     assert r.status_code == 500 and error_code(r) == "internal"
     r = post(api_client, {"answers": {**ANSWERS, "comment": SECRET_TEXT}}, key="pii-key-0004",
@@ -296,21 +291,17 @@ def test_logs_carry_no_personal_data_even_on_an_internal_error(
 
 # --- shown escaped everywhere --------------------------------------------------------------
 
-def test_staff_cli_strips_control_characters_and_escapes(service: Service,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from portal.cli.cases import main
-
-    for k, v in {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-                 "AWS_DEFAULT_REGION": "ap-east-1"}.items():
-        monkeypatch.setenv(k, v)
+@pytest.mark.usefixtures("local_credentials")
+def test_staff_cli_strips_control_characters_and_escapes(service: CaseService) -> None:
+    from portal_staff.cases import main
 
     code, receipt = service.submit({**GOOD, "subject": "灯坏了\u009b2J\u202etxt.exe",
                                     "body": "楼道灯\u2028坏了" + XSS}, "cli-key-0001", "1.2.3.4")
     assert code == 201
     service.set_status(receipt["receipt"], "resolved", "已修好")
     # Staff-side text can carry anything (written by another tool, pasted from a chat).
-    service.store.update(f"CASE#{receipt['receipt']}", "CASE", "SET reply = :r, department = :d",
-                         {":r": "\x1b[2J\x1b[31m清屏\x07", ":d": "工程部\x1b]0;title\x07"})
+    service.store.set_case(receipt["receipt"], {"reply": "\x1b[2J\x1b[31m清屏\x07",
+                                                "department": "工程部\x1b]0;title\x07"})
     outputs = []
     for args in (["show", receipt["receipt"]], ["list", "--month", "2026-11"]):
         out = io.StringIO()
@@ -347,7 +338,7 @@ def test_published_reports_escape_owner_text(fixture_site: BuildFixture) -> None
 def test_status_page_shows_a_hostile_reply_as_text(browser: Any, portal_stack: tuple[Server, str],
                                                    ddb: Any) -> None:
     server, table = portal_stack
-    service = Service(Store(table, ddb), Settings(secret=b"hostile-browser", rate_limit=1000))
+    service = CaseService(Store(table, ddb), Settings(secret=b"hostile-browser", rate_limit=1000))
     receipt = service.submit({**GOOD, "subject": XSS[:60]}, "browser-xss-1", "9.9.9.9")[1]["receipt"]
     service.set_status(receipt, "resolved", XSS)
     page = browser.new_page()

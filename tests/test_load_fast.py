@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 from test_api import GOOD, post
 
-from chalicelib.service import Service, Settings
-from chalicelib.store import Store, client_from_env
-from conftest import ROOT, Clock
+from conftest import ROOT, Clock, serving
+from portal_domain.cases import CaseService
+from portal_domain.settings import Settings
+from portal_domain.store import Store, client_from_env
 
 _spec = importlib.util.spec_from_file_location("stress", ROOT / "scripts" / "stress.py")
 assert _spec and _spec.loader
@@ -66,7 +67,6 @@ def test_a_hung_database_is_a_503_well_within_the_lambda_timeout(
     With the earlier read_timeout of 5 s this took 20 s: a Lambda timeout, not a 503."""
     from chalice.test import Client
 
-    import chalicelib.service
     from app import app
 
     with socket.socket() as hole:
@@ -75,10 +75,9 @@ def test_a_hung_database_is_a_503_well_within_the_lambda_timeout(
         monkeypatch.setenv("DYNAMODB_ENDPOINT", f"http://127.0.0.1:{hole.getsockname()[1]}")
         for k, v in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}.items():
             monkeypatch.setenv(k, v)
-        service = Service(Store("t", client_from_env()), Settings(secret=b"s"), Clock())
-        monkeypatch.setattr(chalicelib.service, "_service", service)
+        service = CaseService(Store("t", client_from_env()), Settings(secret=b"s"), Clock())
         started = time.monotonic()
-        with Client(app) as api:
+        with serving(cases=service), Client(app) as api:
             r = post(api, GOOD)
         elapsed = time.monotonic() - started
     assert r.status_code == 503 and r.headers["Retry-After"]

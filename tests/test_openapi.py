@@ -8,13 +8,13 @@ from typing import Any
 
 from test_api import post
 
-from chalicelib.openapi import document
 from conftest import ROOT
+from portal_domain.openapi import document
 
 
 def test_committed_document_is_current() -> None:
     committed = json.loads((ROOT / "api" / "openapi.json").read_text(encoding="utf-8"))
-    assert committed == document(), "run: PYTHONPATH=api python -m chalicelib.openapi > api/openapi.json"
+    assert committed == document(), "run: PYTHONPATH=api python -m portal_domain.openapi > api/openapi.json"
 
 
 def test_every_route_is_documented_and_nothing_else() -> None:

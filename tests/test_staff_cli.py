@@ -12,13 +12,13 @@ import pytest
 import yaml
 from test_api import GOOD
 
-from chalicelib.service import Service
 from conftest import Clock
-from portal.cli.cases import main, summarise
+from portal_domain.cases import CaseService
+from portal_staff.cases import main, summarise
 
 
 @pytest.fixture
-def seeded(service: Service, clock: Clock) -> list[str]:
+def seeded(service: CaseService, clock: Clock) -> list[str]:
     """Four cases of November 2026 at different stages of the handling loop."""
     receipts = []
     for i, (kind, category) in enumerate([("complaint", "noise"), ("service_request", "repairs"),
@@ -38,7 +38,7 @@ def seeded(service: Service, clock: Clock) -> list[str]:
     return receipts
 
 
-def run(service: Service, *args: str) -> tuple[int, str]:
+def run(service: CaseService, *args: str) -> tuple[int, str]:
     out = io.StringIO()
     code = main(["--table", service.store.table, "--endpoint",
                  service.store.client.meta.endpoint_url, *args], out=out,
@@ -47,27 +47,25 @@ def run(service: Service, *args: str) -> tuple[int, str]:
 
 
 @pytest.fixture(autouse=True)
-def local_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for k, v in {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-                 "AWS_DEFAULT_REGION": "ap-east-1", "RECEIPT_SECRET": "test-secret"}.items():
-        monkeypatch.setenv(k, v)
+def staff_environment(local_credentials: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECEIPT_SECRET", "test-secret")
 
 
-def test_list_filters_by_status(service: Service, seeded: list[str]) -> None:
+def test_list_filters_by_status(service: CaseService, seeded: list[str]) -> None:
     code, out = run(service, "list", "--month", "2026-11", "--status", "received")
     assert code == 0
     assert seeded[2] in out and seeded[3] in out and seeded[0] not in out
     assert out.strip().endswith("2 case(s)")
 
 
-def test_show_includes_private_contact_for_staff(service: Service, seeded: list[str]) -> None:
+def test_show_includes_private_contact_for_staff(service: CaseService, seeded: list[str]) -> None:
     code, out = run(service, "show", seeded[0])
     assert code == 0
     assert "contact.phone  138 0000 1234" in out and "contact.unit   1502" in out
     assert "timeline       " in out and "resolved 已处理。" in out
 
 
-def test_reply_with_a_forbidden_phrase_is_refused(service: Service, seeded: list[str],
+def test_reply_with_a_forbidden_phrase_is_refused(service: CaseService, seeded: list[str],
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     code, _ = run(service, "status", seeded[2], "closed", "--reply", "这不归我们管，请找街道。")
     assert code == 1
@@ -77,12 +75,12 @@ def test_reply_with_a_forbidden_phrase_is_refused(service: Service, seeded: list
     assert code == 0 and service.public_view(seeded[2])["reply"] == "已转绿化班组，本周内答复。"
 
 
-def test_unknown_receipt_exits_2(service: Service, seeded: list[str]) -> None:
+def test_unknown_receipt_exits_2(service: CaseService, seeded: list[str]) -> None:
     assert run(service, "show", "K7M4-QX9P")[0] == 2
 
 
 def test_export_csv_opens_in_excel_and_hides_contact_by_default(
-        service: Service, seeded: list[str], tmp_path: Path) -> None:
+        service: CaseService, seeded: list[str], tmp_path: Path) -> None:
     path = tmp_path / "nov.csv"
     assert run(service, "export", "--month", "2026-11", "--out", str(path))[0] == 0
     raw = path.read_bytes()
@@ -95,7 +93,7 @@ def test_export_csv_opens_in_excel_and_hides_contact_by_default(
     assert rows[0]["phone"] == "138 0000 1234"
 
 
-def test_formula_like_text_is_neutralised_in_the_export(service: Service, tmp_path: Path) -> None:
+def test_formula_like_text_is_neutralised_in_the_export(service: CaseService, tmp_path: Path) -> None:
     receipt = service.submit({**GOOD, "subject": "=HYPERLINK(\"x\")"}, "formula-key", "10.0.0.8")[1]
     path = tmp_path / "x.csv"
     run(service, "export", "--month", "2026-11", "--out", str(path))
@@ -103,7 +101,7 @@ def test_formula_like_text_is_neutralised_in_the_export(service: Service, tmp_pa
     assert rows[0]["receipt"] == receipt["receipt"] and rows[0]["subject"].startswith("'=")
 
 
-def test_monthly_summary_is_written_for_the_portal(service: Service, seeded: list[str],
+def test_monthly_summary_is_written_for_the_portal(service: CaseService, seeded: list[str],
                                                    tmp_path: Path) -> None:
     code, out = run(service, "summary", "--month", "2026-11", "--content", str(tmp_path))
     path = tmp_path / "reports" / "suggestions" / "2026-11.yml"
@@ -126,7 +124,7 @@ def test_summary_of_an_empty_month() -> None:
     assert data["received"] == 0 and data["satisfied_pct"] is None
 
 
-def test_the_portal_publishes_the_summary(service: Service, seeded: list[str], tmp_path: Path,
+def test_the_portal_publishes_the_summary(service: CaseService, seeded: list[str], tmp_path: Path,
                                           fixture_site: Any) -> None:
     run(service, "summary", "--month", "2026-11", "--content", str(tmp_path / "out"))
     text = (tmp_path / "out/reports/suggestions/2026-11.yml").read_text(encoding="utf-8")

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 import yaml
 
-from chalicelib import surveys as defs
-from chalicelib.service import Settings
-from chalicelib.store import Store
-from chalicelib.survey_service import SurveyService, code_hash
-from conftest import ROOT, BuildFailed, BuildFixture, Clock, Site
+from conftest import ROOT, BuildFailed, BuildFixture, Clock, Site, app_client
+from portal_contracts import surveys as defs
+from portal_domain.settings import Settings
+from portal_domain.store import Store
+from portal_domain.surveys import SurveyService, code_hash
 
 SURVEY = """\
 id: quick-poll
@@ -58,23 +58,15 @@ def poll() -> defs.Survey:
 def surveys(ddb: Any, table: str, poll: defs.Survey) -> SurveyService:
     clock = Clock(1_795_400_000.0)  # 2026-11-23
     return SurveyService(Store(table, ddb), Settings(secret=b"s", rate_limit=1000,
-                                                      survey_rate_limit=1000), clock,
-                         definitions={"quick-poll": poll,
-                                      "open-poll": defs.parse({**yaml.safe_load(SURVEY),
-                                                               "id": "open-poll",
-                                                               "access": "open"})})
+                                                      survey_rate_limit=1000),
+                         {"quick-poll": poll,
+                          "open-poll": defs.parse({**yaml.safe_load(SURVEY), "id": "open-poll",
+                                                   "access": "open"})}, clock)
 
 
 @pytest.fixture
-def client(surveys: SurveyService, monkeypatch: pytest.MonkeyPatch) -> Any:
-    from chalice.test import Client
-
-    import chalicelib.service
-    from app import app
-
-    monkeypatch.setattr(chalicelib.service, "_survey_service", surveys)
-    with Client(app) as c:
-        yield c
+def client(surveys: SurveyService) -> Any:
+    yield from app_client(surveys=surveys)
 
 
 def answer(client: Any, body: Any, key: str = "answer-key-1", survey: str = "quick-poll") -> Any:

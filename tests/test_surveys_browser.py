@@ -7,11 +7,10 @@ from typing import Any
 import pytest
 import segno
 
-from chalicelib.service import Settings
-from chalicelib.store import Store
-from chalicelib.survey_service import SurveyService
-from chalicelib.surveys import bundled
-from conftest import Server, artifact, axe_problems
+from conftest import Server, artifact, axe_problems, example_surveys
+from portal_domain.settings import Settings
+from portal_domain.store import Store
+from portal_domain.surveys import SurveyService
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +18,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def code(portal_stack: tuple[Server, str], ddb: Any) -> str:
     _, table = portal_stack
-    service = SurveyService(Store(table, ddb), Settings(secret=b"x"), definitions=bundled())
+    service = SurveyService(Store(table, ddb), Settings(secret=b"x"), example_surveys())
     return service.issue_codes("2026-satisfaction", 1)[0]
 
 

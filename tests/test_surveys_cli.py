@@ -11,11 +11,11 @@ import pytest
 import yaml
 from test_surveys import GOOD, SURVEY
 
-from chalicelib.service import Settings
-from chalicelib.store import Store
-from chalicelib.survey_service import SurveyService, code_hash
 from conftest import BuildFixture, Clock
-from portal.cli.surveys import main
+from portal_domain.settings import Settings
+from portal_domain.store import Store
+from portal_domain.surveys import SurveyService, code_hash
+from portal_staff.surveys import main
 
 
 @pytest.fixture
@@ -26,11 +26,7 @@ def content(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.fixture(autouse=True)
-def local_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for k, v in {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-                 "AWS_DEFAULT_REGION": "ap-east-1"}.items():
-        monkeypatch.setenv(k, v)
+pytestmark = pytest.mark.usefixtures("local_credentials")
 
 
 def run(ddb: Any, table: str, content: Path, *args: str) -> tuple[int, str]:
@@ -62,11 +58,11 @@ def test_results_recount_and_publish(ddb: Any, table: str, content: Path,
                                      fixture_site: BuildFixture) -> None:
     import yaml as y
 
-    from chalicelib import surveys as defs
+    from portal_contracts import surveys as defs
 
     poll = defs.parse(y.safe_load(SURVEY), "quick-poll")
-    service = SurveyService(Store(table, ddb), Settings(secret=b"s"), Clock(1_795_400_000.0),
-                            definitions={"quick-poll": poll})
+    service = SurveyService(Store(table, ddb), Settings(secret=b"s"), {"quick-poll": poll},
+                            Clock(1_795_400_000.0))
     for i, c in enumerate(service.issue_codes("quick-poll", 6)):
         answers = {**GOOD, "note": f"建议{i}"} if i < 2 else GOOD
         service.submit("quick-poll", {"answers": answers, "code": c}, f"key-{i:05d}", "ip")
@@ -88,7 +84,7 @@ def test_results_recount_and_publish(ddb: Any, table: str, content: Path,
 
 
 def test_a_counter_out_of_step_is_caught_by_the_recount(ddb: Any, table: str, content: Path) -> None:
-    from chalicelib.store import to_item
+    from portal_domain.store import to_item
 
     ddb.put_item(TableName=table, Item=to_item({"PK": "SURVEY#quick-poll", "SK": "COUNT#3", "n": 2}))
     code, out = run(ddb, table, content, "results", "--survey", "quick-poll", "--recount")

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from portal_contracts.errors import Problems
+
 from .errors import ContentError, from_pydantic
 
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.S)
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster
@@ -97,6 +101,18 @@ class Loader:
             return model.model_validate(data, context=context)
         except ValidationError as exc:
             self.errors.extend(from_pydantic(self.rel(path), exc, prefix))
+            return None
+
+
+    def contract(self, path: Path, check: Callable[[Any], T], data: Any) -> T | None:
+        """Check data with a portal_contracts file checker, recording every problem."""
+        if data is None:
+            return None
+        try:
+            return check(data)
+        except Problems as exc:
+            for field_name, expected, found in exc.problems:
+                self.error(path, field_name, expected, found)
             return None
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from portal_contracts.errors import Problem
+
 
 @dataclass(frozen=True, order=True)
 class ContentError:
@@ -101,7 +103,8 @@ def from_pydantic(file: str, exc: ValidationError, prefix: str = "") -> list[Con
             continue
         if kind == "value_error" and isinstance(ctx.get("error"), FieldProblem):
             problem = ctx["error"]
-            out.append(ContentError(file, f"{prefix}{problem.field}" if problem.field else field,
+            where = f"{loc}.{problem.field}" if loc and problem.field else loc or problem.field
+            out.append(ContentError(file, f"{prefix}{where}" if where else field,
                                     problem.expected, problem.found))
             continue
         friendly = _FRIENDLY.get(kind)
@@ -116,9 +119,6 @@ def from_pydantic(file: str, exc: ValidationError, prefix: str = "") -> list[Con
     return out
 
 
-class FieldProblem(ValueError):
-    """Raised by model validators that compare fields, so the message keeps its structure."""
 
-    def __init__(self, field: str, expected: str, found: str) -> None:
-        self.field, self.expected, self.found = field, expected, found
-        super().__init__(f"{field}: expected {expected}, found {found}")
+# Raised by model validators that compare fields, so the message keeps its structure.
+FieldProblem = Problem

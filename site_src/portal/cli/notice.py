@@ -18,10 +18,11 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import ValidationError
 
+from portal_contracts.files import when as parse_when
+
 from ..community import Community
 from ..errors import from_pydantic
 from ..features.notices import DEFAULT_CATEGORIES, FILE_NAME, LEVELS, NoticeMeta
-from ..types import parse_when
 
 EXIT_OK, EXIT_INVALID, EXIT_EXISTS = 0, 1, 3
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from chalicelib.surveys import Question, Survey
+from portal_contracts.surveys import Question, Survey
 
 QUADRANTS = ("strength", "improve", "maintain", "secondary")
 

@@ -1,8 +1,9 @@
 """Satisfaction surveys: forms built from content/surveys/*.yml, results from content/reports/surveys/.
 
-The definitions are parsed by chalicelib.surveys, the very module the API validates
-answers with, and `bundle()` writes them beside it for the Lambda package; the form's
-field names and values come from the same Question objects, so the two cannot drift.
+The definitions are parsed by portal_contracts.surveys, the very module the API validates
+answers with, and `bundle()` writes them as JSON for the API (the local stack and the
+deploy call it); the form's field names and values come from the same Question objects,
+so the two cannot drift. The results file is portal_contracts.files.SurveyResults.
 """
 
 from __future__ import annotations
@@ -11,41 +12,22 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from chalicelib import surveys as defs
+from portal_contracts import surveys as defs
+from portal_contracts.errors import Problems
+from portal_contracts.files import SurveyResults, check_survey_results, day_of
 
 from ..content import Loader
+from ..errors import ContentInvalid
 from ..pipeline import BuildContext, Feature, HomeBlock, LightPage, NavItem, OutputFile
-from ..types import When, parse_when
 from . import survey_results
-
-
-class TextAnswer(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    question: str
-    text: str
-    publish: bool = False
-
-
-class Results(BaseModel):
-    """content/reports/surveys/<id>.yml, written by `portal-surveys publish`."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    survey: str
-    published: When
-    responses: Annotated[int, Field(ge=0)]
-    counters: dict[str, Annotated[int, Field(ge=0)]]
-    texts: list[TextAnswer] = Field(default_factory=list)
 
 
 @dataclass
 class Entry:
     survey: defs.Survey
-    results: Results | None
+    results: SurveyResults | None
     source: dict[str, Any]
 
     @property
@@ -61,23 +43,22 @@ def load_definitions(folder: Path, loader: Loader) -> dict[str, tuple[defs.Surve
             continue
         try:
             out[path.stem] = (defs.parse(data, expected_id=path.stem), data)
-        except defs.DefinitionError as exc:
+        except Problems as exc:
             for field_name, expected, found in exc.problems:
                 loader.error(path, field_name, expected, found)
     return out
 
 
-def bundle(content_dir: Path, target: Path = defs.BUNDLE) -> dict[str, Any]:
-    """Write the definitions the API validates against (done before `chalice local`/package)."""
+def bundle(content_dir: Path, target: Path) -> dict[str, Any]:
+    """Write the definitions the API validates against (before `chalice local`/package)."""
     loader = Loader(content_dir)
     found = load_definitions(content_dir / "surveys", loader)
     if loader.errors:
-        from ..errors import ContentInvalid
-
         raise ContentInvalid(loader.errors)
-    data = {sid: survey.to_json() for sid, (survey, _) in sorted(found.items())}
-    target.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-                      encoding="utf-8")
+    text = defs.dump_bundle({sid: survey for sid, (survey, _) in found.items()})
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
     return data
 
 
@@ -89,7 +70,7 @@ class SurveysFeature(Feature):
         entries = {sid: Entry(s, None, raw) for sid, (s, raw) in found.items()}
         folder = ctx.content_dir / "reports" / "surveys"
         for path in sorted(folder.glob("*.yml")) if folder.is_dir() else []:
-            results = loader.model(path, Results, loader.yaml_file(path))
+            results = loader.contract(path, check_survey_results, loader.yaml_file(path))
             if results is None:
                 continue
             if results.survey != path.stem or results.survey not in entries:
@@ -97,12 +78,12 @@ class SurveysFeature(Feature):
                              "file name", repr(results.survey))
                 continue
             entry = entries[results.survey]
-            unknown = sorted(k for k in results.counters if not _known_counter(entry.survey, k))
+            unknown = sorted(k for k in results.counters if not defs.known_counter(entry.survey, k))
             if unknown:
                 loader.error(path, f"counters.{unknown[0]}", "a counter of this survey's questions",
                              repr(unknown[0]))
                 continue
-            if parse_when(results.published).isoformat()[:10] <= ctx.now.date().isoformat():
+            if day_of(results.published) <= ctx.now.date():
                 entry.results = results
         return sorted(entries.values(), key=lambda e: e.survey.opens, reverse=True)
 
@@ -144,15 +125,4 @@ class SurveysFeature(Feature):
 
 def _state(s: defs.Survey, today: date) -> str:
     return "upcoming" if today < s.opens else "closed" if today > s.closes else "open"
-
-
-def _known_counter(s: defs.Survey, key: str) -> bool:
-    if key == "n":
-        return True
-    parts = key.split(":", 2)
-    q = s.question(parts[1]) if len(parts) > 1 else None
-    if q is None:
-        return False
-    return (parts[0] == "a" and len(parts) == 2) or (parts[0] == "q" and len(parts) == 3
-                                                     and parts[2] in q.values())
 

@@ -1,6 +1,6 @@
 """The local stack: DynamoDB Local, the API under `chalice local`, the site under `mkdocs serve`.
 
-`python -m portal.devstack` is what `scripts/serve.sh` runs. The browser tests start the
+`python -m portal_staff.devstack` is what `scripts/serve.sh` runs. The browser tests start the
 same DynamoDB Local and `chalice local` through these functions.
 """
 
@@ -17,8 +17,12 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+from portal.features.surveys import bundle
+from portal_domain.store import create_table
+
+ROOT = Path(__file__).resolve().parents[2]  # staff/portal_staff/devstack.py
 EMULATOR = ROOT / "tools" / "node_modules" / "amplify-dynamodb-simulator" / "emulator"
 API_DIR = ROOT / "api"
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
@@ -68,22 +72,26 @@ def start_dynamodb(port: int, data_dir: Path | None) -> subprocess.Popen[bytes]:
     return proc
 
 
-def ensure_table(endpoint: str, table: str) -> None:
+def local_client(endpoint: str) -> Any:
+    """A DynamoDB client for DynamoDB Local (its keys are not AWS keys)."""
     import boto3
 
-    from chalicelib.store import create_table
-
-    client = boto3.client("dynamodb", endpoint_url=endpoint,
-                          region_name=LOCAL_CREDENTIALS["AWS_DEFAULT_REGION"],
-                          aws_access_key_id="local", aws_secret_access_key="local")
-    create_table(client, table)
+    return boto3.client("dynamodb", endpoint_url=endpoint,
+                        region_name=LOCAL_CREDENTIALS["AWS_DEFAULT_REGION"],
+                        aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                        aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
 
 
-def start_api(port: int, endpoint: str, table: str, origin: str,
+def ensure_table(endpoint: str, table: str) -> None:
+    create_table(local_client(endpoint), table)
+
+
+def start_api(port: int, endpoint: str, table: str, origin: str, surveys: Path,
               extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    """`chalice local` for the local stage, pointed at DynamoDB Local."""
+    """`chalice local` for the local stage, pointed at DynamoDB Local and at the survey
+    definitions bundled in `surveys`."""
     env = {**os.environ, **LOCAL_CREDENTIALS, "DYNAMODB_ENDPOINT": endpoint, "TABLE_NAME": table,
-           "CORS_ORIGIN": origin, **(extra_env or {})}
+           "CORS_ORIGIN": origin, "SURVEY_DEFINITIONS": str(surveys), **(extra_env or {})}
     chalice = Path(sys.executable).with_name("chalice")
     proc = subprocess.Popen(
         [str(chalice), "local", "--stage", "local", "--host", "127.0.0.1", "--port", str(port),
@@ -115,7 +123,7 @@ def running(*procs: subprocess.Popen[bytes]) -> Iterator[None]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m portal.devstack",
+        prog="python -m portal_staff.devstack",
         description="Run the portal locally: DynamoDB Local (data kept in .data/dynamodb), the API "
                     "under chalice local, and the site with live reload.")
     parser.add_argument("--port", type=int, default=8000, help="site port (default 8000)")
@@ -134,10 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     procs: list[subprocess.Popen[bytes]] = [db]
     try:
         ensure_table(endpoint, args.table)
-        from .features.surveys import bundle
-
-        bundle(ROOT / "content")  # the API validates survey answers against these
-        api = start_api(args.api_port, endpoint, args.table, origin)
+        surveys = ROOT / ".data" / "survey_definitions.json"
+        bundle(ROOT / "content", surveys)  # the API validates survey answers against these
+        api = start_api(args.api_port, endpoint, args.table, origin, surveys)
         procs.append(api)
         print(f"DynamoDB Local: {endpoint} (table {args.table}, data in .data/dynamodb)")
         print(f"API:            http://127.0.0.1:{args.api_port}/suggestions")

@@ -1,6 +1,14 @@
-"""Errors the API answers with: a status and a JSON body {code, message, field}."""
+"""Errors the API answers with: a status and a JSON body {code, message, field}.
+
+A broken field rule raises portal_contracts' Invalid (400), shared with the site and the
+staff tools; these are the domain's other answers.
+"""
 
 from __future__ import annotations
+
+from portal_contracts.errors import Invalid
+
+__all__ = ["ApiError", "Conflict", "Invalid", "NotFound", "RateLimited", "Unavailable"]
 
 
 class ApiError(Exception):
@@ -17,11 +25,6 @@ class ApiError(Exception):
         if self.field is not None:
             out["field"] = self.field
         return out
-
-
-class Invalid(ApiError):
-    def __init__(self, field: str, message: str, code: str = "invalid") -> None:
-        super().__init__(400, code, message, field)
 
 
 class NotFound(ApiError):

@@ -1,7 +1,10 @@
-"""The public request bodies, declared once, and a small validator for them.
+"""Owners' messages: what they may send, what the company commits to, what staff may say.
 
-Hand-written rather than pydantic: importing pydantic would double the Lambda cold
-start (measured in scripts/bench_api.py), and these few flat fields do not need it.
+The request bodies are declared once here with a small validator: the API checks them,
+the site builds its form from them (kinds, categories, hours, length limits), the staff
+tools use the same statuses, grades and phrases. Hand-written rather than pydantic:
+importing pydantic would double the Lambda cold start (measured in scripts/bench_api.py),
+and these few flat fields do not need it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,21 @@ CATEGORIES = {
 # Hours within which the company commits to a first response (handbook: 时效承诺).
 RESPONSE_HOURS = {"service_request": 2, "complaint": 24, "suggestion": 72, "praise": 72}
 STATUSES = ("received", "assigned", "in_progress", "resolved", "closed")
+# 定级: how serious a case is (DOMAIN.md).
+GRADES = {1: "一般", 2: "重要", 3: "严重", 4: "重大"}
+
+# DOMAIN.md: answers staff must never give. A reply containing one is refused.
+FORBIDDEN = {
+    "不归我们管": "that is not our business", "不关我们的事": "that is not our business",
+    "不是我们的事": "that is not our business", "公司规定就是这样": "company rules are like that",
+    "这是公司规定": "company rules are like that", "我不知道": "I don't know",
+    "不清楚": "I don't know", "改天再联系": "we will contact you another day",
+    "改天联系": "we will contact you another day", "以后再说": "we will contact you another day",
+}
+
+
+def forbidden_phrases(reply: str) -> list[str]:
+    return [p for p in FORBIDDEN if p in reply]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -131,3 +149,18 @@ def suggestion(body: Any) -> dict[str, Any]:
         raise Invalid("anonymous", "An anonymous message cannot carry contact details or a unit.")
     data["contact"] = contact
     return data
+
+
+def idempotency_key(value: str | None, fresh: str) -> str:
+    """The client's Idempotency-Key (or `fresh` when it sent none), checked."""
+    key = value or fresh
+    if not 8 <= len(key) <= 128 or not key.isascii() or not key.isprintable():
+        raise Invalid("Idempotency-Key", "The Idempotency-Key header must be 8 to 128 "
+                      "printable ASCII characters.")
+    return key
+
+
+def no_honeypot(value: object) -> None:
+    """The 'website' field people never see: bots fill it, and their message is refused."""
+    if value:
+        raise Invalid("website", "This field must be left empty.", "honeypot")

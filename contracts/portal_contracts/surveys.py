@@ -1,9 +1,10 @@
 """Survey definitions and answer validation: one source of truth for the site and the API.
 
 Staff write a survey as YAML in content/surveys/<id>.yml. The portal builds the form from
-`parse()`'s result; the build bundles the same definitions as JSON beside this module
-(survey_definitions.json) and the API validates answers with `check_answers()` against
-them. Plain Python (no pydantic) so the Lambda cold start stays small.
+`parse()`'s result; the definitions are bundled as JSON for the API (`to_json()`, written
+by the local stack and the deploy, read by `load_bundle()`), and the API validates answers
+with `check_answers()` against them. Plain Python (no pydantic) so the Lambda cold start
+stays small.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import Invalid
+from .errors import Invalid, Problems, found
+from .messages import Text
 
 KINDS = ("single", "multiple", "rating", "importance", "nps", "text")
 ACCESS = ("open", "codes")
 ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,40}$")
-BUNDLE = Path(__file__).with_name("survey_definitions.json")
 
 
 @dataclass(frozen=True)
@@ -100,14 +101,6 @@ def _question_json(q: Question) -> dict[str, Any]:
     return out
 
 
-class DefinitionError(Exception):
-    """Every problem in one definition: (field, expected, found) triples."""
-
-    def __init__(self, problems: list[tuple[str, str, str]]) -> None:
-        super().__init__("; ".join(f"{f}: expected {e}, found {x}" for f, e, x in problems))
-        self.problems = problems
-
-
 def _date(value: Any) -> date | None:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
@@ -119,65 +112,53 @@ def _date(value: Any) -> date | None:
     return None
 
 
-def _found(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        if len(value) <= 5 and all(isinstance(v, str | int | float) for v in value):
-            return repr(value)
-        return f"a list of {len(value)}"
-    return repr(value)
-
-
 TOP = {"id", "title", "intro", "opens", "closes", "access", "households", "sections", "k"}
 QUESTION = {"id", "kind", "text", "required", "options", "pairs_with", "max_length", "show_if",
             "item"}
 
 
 def parse(data: Any, expected_id: str | None = None) -> Survey:
-    """Check a definition and build the Survey; raise DefinitionError listing every problem."""
+    """Check a definition and build the Survey; raise Problems listing every problem."""
     p: list[tuple[str, str, str]] = []
     if not isinstance(data, dict):
-        raise DefinitionError([("(file)", "a mapping of field: value", _found(data))])
+        raise Problems([("(file)", "a mapping of field: value", found(data))])
     for key in sorted(set(data) - TOP):
-        p.append((key, "no such field (check the spelling)", _found(data[key])))
+        p.append((key, "no such field (check the spelling)", found(data[key])))
     sid = data.get("id")
     if not isinstance(sid, str) or not ID.match(sid):
-        p.append(("id", "lower-case letters, digits and '-' (3 to 41)", _found(sid)))
+        p.append(("id", "lower-case letters, digits and '-' (3 to 41)", found(sid)))
     elif expected_id is not None and sid != expected_id:
         p.append(("id", f"the file name ({expected_id})", repr(sid)))
     for key in ("title", "intro"):
         if not isinstance(data.get(key), str) or not data[key].strip():
-            p.append((key, "text", _found(data.get(key))))
+            p.append((key, "text", found(data.get(key))))
     opens, closes = _date(data.get("opens")), _date(data.get("closes"))
     if opens is None:
-        p.append(("opens", "a date such as 2026-05-01", _found(data.get("opens"))))
+        p.append(("opens", "a date such as 2026-05-01", found(data.get("opens"))))
     if closes is None:
-        p.append(("closes", "a date such as 2026-05-31", _found(data.get("closes"))))
+        p.append(("closes", "a date such as 2026-05-31", found(data.get("closes"))))
     if opens and closes and closes < opens:
         p.append(("closes", f"a date on or after 'opens' ({opens})", str(closes)))
     access = data.get("access", "open")
     if access not in ACCESS:
-        p.append(("access", "one of 'open', 'codes'", _found(access)))
+        p.append(("access", "one of 'open', 'codes'", found(access)))
     households = data.get("households")
     if not isinstance(households, int) or isinstance(households, bool) or households <= 0:
-        p.append(("households", "a whole number greater than 0", _found(households)))
+        p.append(("households", "a whole number greater than 0", found(households)))
     k = data.get("k", 5)
     if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 50:
-        p.append(("k", "a whole number from 1 to 50", _found(k)))
+        p.append(("k", "a whole number from 1 to 50", found(k)))
     sections: list[Section] = []
     seen: dict[str, Question] = {}
     raw_sections = data.get("sections")
     if not isinstance(raw_sections, list) or not raw_sections:
-        p.append(("sections", "a list of sections with questions", _found(raw_sections)))
+        p.append(("sections", "a list of sections with questions", found(raw_sections)))
         raw_sections = []
     for si, sec in enumerate(raw_sections):
         where = f"sections.{si}"
         if not isinstance(sec, dict) or not isinstance(sec.get("questions"), list) \
                 or not sec["questions"]:
-            p.append((where, "a mapping with 'title' and a list of 'questions'", _found(sec)))
+            p.append((where, "a mapping with 'title' and a list of 'questions'", found(sec)))
             continue
         questions = []
         for qi, raw in enumerate(sec["questions"]):
@@ -193,7 +174,7 @@ def parse(data: Any, expected_id: str | None = None) -> Survey:
                 p.append((f"questions.{q.id}.pairs_with", "the id of a rating question",
                           repr(q.pairs_with)))
     if p:
-        raise DefinitionError(p)
+        raise Problems(p)
     assert opens and closes and isinstance(households, int) and isinstance(sid, str)  # checked
     return Survey(sid, data["title"].strip(), data["intro"].strip(), opens, closes, access,
                   households, tuple(sections), k)
@@ -202,42 +183,42 @@ def parse(data: Any, expected_id: str | None = None) -> Survey:
 def _question(raw: Any, where: str, seen: dict[str, Question], p: list[tuple[str, str, str]]
               ) -> Question | None:
     if not isinstance(raw, dict):
-        p.append((where, "a mapping describing a question", _found(raw)))
+        p.append((where, "a mapping describing a question", found(raw)))
         return None
     n = len(p)
     for key in sorted(set(raw) - QUESTION):
-        p.append((f"{where}.{key}", "no such field (check the spelling)", _found(raw[key])))
+        p.append((f"{where}.{key}", "no such field (check the spelling)", found(raw[key])))
     qid, kind, text = raw.get("id"), raw.get("kind"), raw.get("text")
     if not isinstance(qid, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", qid):
-        p.append((f"{where}.id", "lower-case letters, digits and '_'", _found(qid)))
+        p.append((f"{where}.id", "lower-case letters, digits and '_'", found(qid)))
     elif qid in seen:
         p.append((f"{where}.id", "an id not used by another question", repr(qid)))
     if kind not in KINDS:
-        p.append((f"{where}.kind", "one of " + ", ".join(repr(k) for k in KINDS), _found(kind)))
+        p.append((f"{where}.kind", "one of " + ", ".join(repr(k) for k in KINDS), found(kind)))
     if not isinstance(text, str) or not text.strip():
-        p.append((f"{where}.text", "the question text", _found(text)))
+        p.append((f"{where}.text", "the question text", found(text)))
     required = raw.get("required", True)
     if not isinstance(required, bool):
-        p.append((f"{where}.required", "true or false", _found(required)))
+        p.append((f"{where}.required", "true or false", found(required)))
     options: tuple[str, ...] = ()
     if kind in ("single", "multiple"):
         raw_options = raw.get("options")
         if not isinstance(raw_options, list) or len(raw_options) < 2 \
                 or not all(isinstance(o, str) and o.strip() for o in raw_options):
-            p.append((f"{where}.options", "a list of at least two answers", _found(raw_options)))
+            p.append((f"{where}.options", "a list of at least two answers", found(raw_options)))
         elif len(set(raw_options)) != len(raw_options):
             p.append((f"{where}.options", "each answer once", repr(raw_options)))
         else:
             options = tuple(o.strip() for o in raw_options)
     elif "options" in raw:
-        p.append((f"{where}.options", f"no options for a {kind} question", _found(raw["options"])))
+        p.append((f"{where}.options", f"no options for a {kind} question", found(raw["options"])))
     pairs_with = raw.get("pairs_with")
     if kind == "importance" and not isinstance(pairs_with, str):
         p.append((f"{where}.pairs_with", "the id of the rating question it weighs",
-                  _found(pairs_with)))
+                  found(pairs_with)))
     max_length = raw.get("max_length", 500)
     if kind == "text" and (not isinstance(max_length, int) or not 1 <= max_length <= 2000):
-        p.append((f"{where}.max_length", "a whole number from 1 to 2000", _found(max_length)))
+        p.append((f"{where}.max_length", "a whole number from 1 to 2000", found(max_length)))
     show_if = None
     cond = raw.get("show_if")
     if cond is not None:
@@ -246,12 +227,12 @@ def _question(raw: Any, where: str, seen: dict[str, Question], p: list[tuple[str
         answers = [answers] if isinstance(answers, str | int) else answers
         if target is None:
             p.append((f"{where}.show_if.question", "the id of an earlier question",
-                      _found(cond.get("question") if isinstance(cond, dict) else cond)))
+                      found(cond.get("question") if isinstance(cond, dict) else cond)))
         elif not isinstance(answers, list) or not answers or any(
                 str(a) not in target.values() for a in answers):
             p.append((f"{where}.show_if.answer",
                       f"answers of '{target.id}' (" + ", ".join(target.values()) + ")",
-                      _found(cond.get("answer"))))
+                      found(cond.get("answer"))))
         else:
             show_if = (target.id, tuple(str(a) for a in answers))
     if len(p) > n or not isinstance(qid, str) or not isinstance(kind, str) \
@@ -311,8 +292,6 @@ def _answer(q: Question, value: Any, field_name: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or not bottom <= value <= top:
             raise Invalid(field_name, f"Give a whole number from {bottom} to {top}.")
         return value
-    from .schema import Text
-
     text = Text(1 if q.required else 0, q.max_length, required=False).check(field_name, value)
     return text or ""
 
@@ -328,13 +307,25 @@ def counted(survey: Survey, answers: dict[str, Any]) -> list[str]:
     return names
 
 
-_bundle: dict[str, Survey] | None = None
+def load_bundle(path: Path) -> dict[str, Survey]:
+    """The definitions bundled as JSON (by the local stack or the deploy)."""
+    raw = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    return {sid: parse(d) for sid, d in raw.items()}
 
 
-def bundled() -> dict[str, Survey]:
-    """Definitions the build bundled beside this module (read once per Lambda container)."""
-    global _bundle
-    if _bundle is None:
-        raw = json.loads(BUNDLE.read_text(encoding="utf-8")) if BUNDLE.is_file() else {}
-        _bundle = {sid: parse(d) for sid, d in raw.items()}
-    return _bundle
+def dump_bundle(surveys: dict[str, Survey]) -> str:
+    """The JSON the API reads back with load_bundle()."""
+    data = {sid: s.to_json() for sid, s in sorted(surveys.items())}
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
+def known_counter(s: Survey, key: str) -> bool:
+    """A counter name this survey's answers can move (see counted())."""
+    if key == "n":
+        return True
+    parts = key.split(":", 2)
+    q = s.question(parts[1]) if len(parts) > 1 else None
+    if q is None:
+        return False
+    return (parts[0] == "a" and len(parts) == 2) or (parts[0] == "q" and len(parts) == 3
+                                                     and parts[2] in q.values())

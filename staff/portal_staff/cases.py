@@ -29,30 +29,13 @@ from typing import Any
 
 import yaml
 
-from chalicelib import schema
-from chalicelib.errors import ApiError, NotFound, Unavailable
-from chalicelib.service import Service, Settings, local_month, local_time
-from chalicelib.store import Store, staff_client
-
-# DOMAIN.md: answers staff must never give. A reply containing one is refused unless --force.
-FORBIDDEN = {
-    "不归我们管": "that is not our business", "不关我们的事": "that is not our business",
-    "不是我们的事": "that is not our business", "公司规定就是这样": "company rules are like that",
-    "这是公司规定": "company rules are like that", "我不知道": "I don't know",
-    "不清楚": "I don't know", "改天再联系": "we will contact you another day",
-    "改天联系": "we will contact you another day", "以后再说": "we will contact you another day",
-}
-GRADES = {1: "一般", 2: "重要", 3: "严重", 4: "重大"}
-
-
-def forbidden_phrases(reply: str) -> list[str]:
-    return [p for p in FORBIDDEN if p in reply]
-
-
-def hours_between(start: str, end: str) -> float:
-    a = datetime.fromisoformat(start.replace("Z", "+00:00"))
-    b = datetime.fromisoformat(end.replace("Z", "+00:00"))
-    return (b - a).total_seconds() / 3600
+from portal_contracts import messages as schema
+from portal_contracts.clock import hours_between, local_month, local_time
+from portal_contracts.messages import FORBIDDEN, GRADES, forbidden_phrases
+from portal_domain.cases import CaseService
+from portal_domain.errors import ApiError, Invalid, NotFound, Unavailable
+from portal_domain.settings import Settings
+from portal_domain.store import Store, staff_client
 
 
 def summarise(month: str, cases: list[dict[str, Any]], published: str) -> dict[str, Any]:
@@ -91,12 +74,12 @@ def summarise(month: str, cases: list[dict[str, Any]], published: str) -> dict[s
     }
 
 
-def _service(args: argparse.Namespace) -> Service:
+def _service(args: argparse.Namespace) -> CaseService:
     table = args.table or os.environ.get("TABLE_NAME")
     if not table:
         raise SystemExit("portal-cases: give --table or set TABLE_NAME")
     client = staff_client(args.endpoint)
-    return Service(Store(table, client), Settings.from_env())
+    return CaseService(Store(table, client), Settings.from_env())
 
 
 def _print_table(rows: list[list[str]], out: Any) -> None:
@@ -161,12 +144,12 @@ def main(argv: list[str] | None = None, out: Any = None, now: datetime | None = 
         print("portal-cases: the table cannot be reached (credentials, network or throttling); "
               "nothing was changed", file=sys.stderr)
         return 3
-    except ApiError as exc:
+    except (ApiError, Invalid) as exc:
         print(f"portal-cases: {exc.field or ''}: {exc.message}", file=sys.stderr)
         return 1
 
 
-def _run(args: argparse.Namespace, service: Service, out: Any, now: datetime) -> int:
+def _run(args: argparse.Namespace, service: CaseService, out: Any, now: datetime) -> int:
     if args.command == "list":
         cases = [c for c in service.month(args.month)
                  if (not args.status or c["status"] == args.status)

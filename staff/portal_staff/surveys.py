@@ -20,15 +20,14 @@ from typing import Any
 import yaml
 from markupsafe import escape
 
-from chalicelib.errors import ApiError, Unavailable
-from chalicelib.service import Settings
-from chalicelib.store import Store, staff_client
-from chalicelib.survey_service import SurveyService
-
-from ..content import Loader
-from ..errors import ContentInvalid
-from ..features.notices import notice_qr
-from ..features.surveys import load_definitions
+from portal.content import Loader
+from portal.errors import ContentInvalid
+from portal.features.notices import notice_qr
+from portal.features.surveys import load_definitions
+from portal_domain.errors import ApiError, Invalid, Unavailable
+from portal_domain.settings import Settings
+from portal_domain.store import Store, staff_client
+from portal_domain.surveys import SurveyService
 
 
 def service_for(args: argparse.Namespace) -> SurveyService:
@@ -41,7 +40,7 @@ def service_for(args: argparse.Namespace) -> SurveyService:
         raise ContentInvalid(loader.errors)
     client = staff_client(args.endpoint)
     return SurveyService(Store(table, client), Settings.from_env(),
-                         definitions={sid: s for sid, (s, _) in found.items()})
+                         {sid: s for sid, (s, _) in found.items()})
 
 
 def code_sheet(title: str, url: str, codes: list[str]) -> str:
@@ -86,7 +85,7 @@ def main(argv: list[str] | None = None, out: Any = None, today: date | None = No
     except Unavailable:
         print("portal-surveys: the table cannot be reached; nothing was changed", file=sys.stderr)
         return 3
-    except ApiError as exc:
+    except (ApiError, Invalid) as exc:
         print(f"portal-surveys: {exc.message}", file=sys.stderr)
         return 1
 

@@ -1,6 +1,6 @@
 """The OpenAPI 3.1 document of the public API, derived from the declared request schema.
 
-`python -m chalicelib.openapi > api/openapi.json` writes it; a test checks the committed
+`python -m portal_domain.openapi > api/openapi.json` writes it; a test checks the committed
 file equals this output and that every route of the app is described (and no other).
 """
 
@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import schema
+from portal_contracts import messages as schema
+
 from .receipts import ALPHABET
 
 

@@ -1,0 +1,252 @@
+"""The files staff tools write and the portal publishes, declared once.
+
+    content/reports/suggestions/<yyyy-mm>.yml   `portal-cases summary`: a month of cases
+    content/reports/surveys/<id>.yml            `portal-surveys publish`: a survey's results
+
+Both hold counts and shares only, never a name, phone, unit or receipt code. The writer
+builds the mapping, `check_*` reads it back (the build calls them), and any problem is
+reported as (field, expected, found).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from .errors import Problem, Problems, found
+from .messages import KINDS
+
+WHEN_EXPECTED = "a date such as 2026-05-01 or a date and time such as 2026-05-01 09:00"
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?$")
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def when(value: Any) -> date | datetime:
+    """'2026-05-01' → date (all day); '2026-05-01 09:00' → naive local date-time."""
+    if isinstance(value, datetime | date):
+        return value
+    text = str(value).strip() if isinstance(value, str | int) else None
+    try:
+        if text and _DATE.match(text):
+            return date.fromisoformat(text)
+        if text and _DATETIME.match(text):
+            return datetime.fromisoformat(text.replace(" ", "T"))
+    except ValueError:
+        raise Problem("", f"{WHEN_EXPECTED} (a real calendar date)", repr(value)) from None
+    raise Problem("", WHEN_EXPECTED, repr(value) if value is not None else "nothing")
+
+
+def day_of(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+# --- small rules: value → clean value, or Problem("", expected, found) ---------------------
+
+Rule = Callable[[Any], Any]
+
+
+def count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise Problem("", "a whole number of at least 0", found(value))
+    return value
+
+
+def number(low: float, high: float | None = None, optional: bool = True) -> Rule:
+    expected = f"a number from {low:g} to {high:g}" if high is not None else \
+        f"a number of at least {low:g}"
+
+    def rule(value: Any) -> float | None:
+        if value is None and optional:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or value < low or (high is not None and value > high):
+            raise Problem("", expected + (" (or nothing)" if optional else ""), found(value))
+        return float(value)
+    return rule
+
+
+def text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise Problem("", "text", found(value))
+    return value.strip()
+
+
+def flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise Problem("", "true or false", found(value))
+    return value
+
+
+def pattern(regex: re.Pattern[str], expected: str) -> Rule:
+    def rule(value: Any) -> str:
+        if not isinstance(value, str) or not regex.match(value):
+            raise Problem("", expected, found(value))
+        return value
+    return rule
+
+
+def mapping(key: Rule, value: Rule) -> Rule:
+    def rule(data: Any) -> dict[Any, Any]:
+        if not isinstance(data, dict):
+            raise Problem("", "a mapping of name: number", found(data))
+        out: dict[Any, Any] = {}
+        for k, v in data.items():
+            try:
+                kk = key(k)
+            except Problem as p:
+                raise Problem(str(k), p.expected, p.found) from None
+            try:
+                out[kk] = value(v)
+            except Problem as p:
+                raise Problem(str(k), p.expected, p.found) from None
+        return out
+    return rule
+
+
+def one_of(names: tuple[str, ...] | list[str]) -> Rule:
+    def rule(value: Any) -> str:
+        if value not in names:
+            raise Problem("", "one of " + ", ".join(repr(n) for n in names), found(value))
+        return str(value)
+    return rule
+
+
+def grade(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4:
+        raise Problem("", "a grade from 1 to 4", found(value))
+    return value
+
+
+def check_fields(data: Any, rules: dict[str, tuple[Rule, Any]]) -> tuple[dict[str, Any],
+                                                                         list[tuple[str, str, str]]]:
+    """Check a mapping against {field: (rule, default)}; a default of ... means required."""
+    problems: list[tuple[str, str, str]] = []
+    if not isinstance(data, dict):
+        return {}, [("(file)", "a mapping of field: value", found(data))]
+    for name in sorted(set(data) - set(rules), key=str):
+        problems.append((str(name), "no such field (check the spelling)", found(data[name])))
+    clean: dict[str, Any] = {}
+    for name, (rule, default) in rules.items():
+        if name not in data:
+            if default is ...:
+                problems.append((name, "a value (this field is required)", "nothing"))
+            else:
+                clean[name] = default
+            continue
+        try:
+            clean[name] = rule(data[name])
+        except Problem as p:
+            problems.append((f"{name}.{p.field}" if p.field else name, p.expected, p.found))
+    return clean, problems
+
+
+# --- the monthly case summary -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MonthSummary:
+    """content/reports/suggestions/<yyyy-mm>.yml, written by `portal-cases summary`."""
+
+    month: str
+    published: date | datetime
+    received: int
+    by_kind: dict[str, int]
+    by_category: dict[str, int]
+    by_grade: dict[int, int]
+    resolved: int
+    responded_on_time_pct: float | None = None
+    median_hours_to_first_response: float | None = None
+    median_hours_to_resolution: float | None = None
+    followup_rate_pct: float | None = None
+    ratings: int = 0
+    satisfied_pct: float | None = None
+    mean_rating: float | None = None
+
+
+PCT = number(0, 100)
+MONTH_SUMMARY: dict[str, tuple[Rule, Any]] = {
+    "month": (pattern(MONTH, "a month such as 2026-11"), ...),
+    "published": (when, ...),
+    "received": (count, ...),
+    "by_kind": (mapping(one_of(tuple(KINDS)), count), ...),
+    "by_category": (mapping(text, count), ...),
+    "by_grade": (mapping(grade, count), ...),
+    "resolved": (count, ...),
+    "responded_on_time_pct": (PCT, None),
+    "median_hours_to_first_response": (number(0), None),
+    "median_hours_to_resolution": (number(0), None),
+    "followup_rate_pct": (PCT, None),
+    "ratings": (count, 0),
+    "satisfied_pct": (PCT, None),
+    "mean_rating": (number(1, 5), None),
+}
+
+
+def check_month_summary(data: Any) -> MonthSummary:
+    clean, problems = check_fields(data, MONTH_SUMMARY)
+    if not problems:
+        if sum(clean["by_kind"].values()) != clean["received"]:
+            problems.append(("by_kind", f"counts adding up to 'received' ({clean['received']})",
+                             str(sum(clean["by_kind"].values()))))
+        if clean["resolved"] > clean["received"]:
+            problems.append(("resolved", f"at most 'received' ({clean['received']})",
+                             str(clean["resolved"])))
+    if problems:
+        raise Problems(problems)
+    return MonthSummary(**clean)
+
+
+# --- survey results ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TextAnswer:
+    question: str
+    text: str
+    publish: bool = False
+
+
+@dataclass(frozen=True)
+class SurveyResults:
+    """content/reports/surveys/<id>.yml, written by `portal-surveys publish`."""
+
+    survey: str
+    published: date | datetime
+    responses: int
+    counters: dict[str, int]
+    texts: tuple[TextAnswer, ...] = field(default=())
+
+
+TEXT_ANSWER: dict[str, tuple[Rule, Any]] = {
+    "question": (text, ...), "text": (text, ...), "publish": (flag, False)}
+
+
+def _texts(value: Any) -> tuple[TextAnswer, ...]:
+    if not isinstance(value, list):
+        raise Problem("", "a list of answers", found(value))
+    out = []
+    for i, item in enumerate(value):
+        clean, problems = check_fields(item, TEXT_ANSWER)
+        if problems:
+            f, e, x = problems[0]
+            raise Problem(f"{i}.{f}" if f != "(file)" else str(i), e, x)
+        out.append(TextAnswer(**clean))
+    return tuple(out)
+
+
+SURVEY_RESULTS: dict[str, tuple[Rule, Any]] = {
+    "survey": (text, ...),
+    "published": (when, ...),
+    "responses": (count, ...),
+    "counters": (mapping(text, count), ...),
+    "texts": (_texts, ()),
+}
+
+
+def check_survey_results(data: Any) -> SurveyResults:
+    clean, problems = check_fields(data, SURVEY_RESULTS)
+    if problems:
+        raise Problems(problems)
+    return SurveyResults(**clean)
