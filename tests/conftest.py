@@ -20,6 +20,8 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
+from portal_staff.devstack import free_port, wait_for_port
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 FIXED_NOW = "2026-11-23T09:00:00"
@@ -39,6 +41,52 @@ contacts:
 email: a@b.cn
 reception: {place: 1栋一楼, hours: 8:00–20:00}
 """
+
+
+# --- requests the API tests share ----------------------------------------------------------
+
+# An owner's complaint with every optional field (contact details and unit included).
+MESSAGE = {
+    "kind": "complaint", "category": "noise", "subject": "夜间施工噪音",
+    "body": "3栋旁边工地晚上十一点还在施工，影响休息。",
+    "building": "3栋", "unit": "1502",
+    "contact": {"name": "王阿姨", "phone": "138 0000 1234", "email": "wang@example.com"},
+}
+
+
+def post(client: Any, body: Any, key: str | None = "key-0000001", path: str = "/suggestions",
+         headers: dict[str, str] | None = None) -> Any:
+    h = {"Content-Type": "application/json", **({"Idempotency-Key": key} if key else {}),
+         **(headers or {})}
+    raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
+    return client.http.post(path, headers=h, body=raw)
+
+
+# A small code survey with every question kind, and answers that pass it.
+SURVEY = """\
+id: quick-poll
+title: 快速调查
+intro: 三个问题。
+opens: 2026-11-01
+closes: 2026-11-30
+access: codes
+households: 100
+k: 5
+sections:
+  - title: 满意度
+    questions:
+      - {id: sat_clean, kind: rating, item: 清洁卫生, text: 清洁满意吗？}
+      - {id: why, kind: multiple, required: false, text: 不满意的原因, options: [不及时, 不干净],
+         show_if: {question: sat_clean, answer: [1, 2]}}
+      - {id: imp_clean, kind: importance, pairs_with: sat_clean, text: 清洁重要吗？}
+      - {id: sat_green, kind: rating, item: 绿化养护, text: 绿化满意吗？}
+      - {id: imp_green, kind: importance, pairs_with: sat_green, text: 绿化重要吗？}
+      - {id: years, kind: single, text: 居住多久？, options: [不到1年, 1年以上]}
+      - {id: nps, kind: nps, text: 推荐吗？}
+      - {id: note, kind: text, required: false, max_length: 20, text: 其他意见}
+"""
+ANSWERS_OK = {"sat_clean": 4, "imp_clean": 5, "sat_green": 2, "imp_green": 3, "years": "1年以上",
+        "nps": 9}
 
 
 @dataclass
@@ -232,28 +280,6 @@ def artifact(name: str) -> Path:
 # --- DynamoDB Local (the official engine, in memory, once per test session) ---------------
 
 EMULATOR = ROOT / "tools" / "node_modules" / "amplify-dynamodb-simulator" / "emulator"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for_port(port: int, timeout: float = 30.0) -> None:
-    import socket
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
 
 
 @pytest.fixture(scope="session")

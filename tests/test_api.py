@@ -9,26 +9,12 @@ from typing import Any
 
 import pytest
 
-from conftest import Clock, serving
+from conftest import MESSAGE, Clock, post, serving
 from portal_domain.cases import CaseService
 from portal_domain.settings import Settings
 from portal_domain.store import Store
 
-GOOD = {
-    "kind": "complaint", "category": "noise", "subject": "夜间施工噪音",
-    "body": "3栋旁边工地晚上十一点还在施工，影响休息。",
-    "building": "3栋", "unit": "1502",
-    "contact": {"name": "王阿姨", "phone": "138 0000 1234", "email": "wang@example.com"},
-}
 RECEIPT = re.compile(r"^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$")
-
-
-def post(client: Any, body: Any, key: str | None = "key-0000001", path: str = "/suggestions",
-         headers: dict[str, str] | None = None) -> Any:
-    h = {"Content-Type": "application/json", **({"Idempotency-Key": key} if key else {}),
-         **(headers or {})}
-    raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
-    return client.http.post(path, headers=h, body=raw)
 
 
 def items(ddb: Any, table: str) -> list[dict[str, Any]]:
@@ -41,7 +27,7 @@ def cases(ddb: Any, table: str) -> list[dict[str, Any]]:
 
 def test_submission_returns_a_receipt_and_the_committed_response_time(
         api_client: Any, ddb: Any, table: str) -> None:
-    r = post(api_client, GOOD)
+    r = post(api_client, MESSAGE)
     assert r.status_code == 201
     body = r.json_body
     assert RECEIPT.match(body["receipt"])
@@ -54,13 +40,13 @@ def test_submission_returns_a_receipt_and_the_committed_response_time(
 @pytest.mark.parametrize(("kind", "hours"), [("service_request", 2), ("complaint", 24),
                                              ("suggestion", 72), ("praise", 72)])
 def test_each_kind_has_its_time_limit(api_client: Any, kind: str, hours: int) -> None:
-    r = post(api_client, {**GOOD, "kind": kind}, key=f"key-{kind}")
+    r = post(api_client, {**MESSAGE, "kind": kind}, key=f"key-{kind}")
     assert r.status_code == 201 and r.json_body["respond_within_hours"] == hours
 
 
 def test_contact_details_live_on_their_own_item_that_expires(api_client: Any, ddb: Any,
                                                              table: str) -> None:
-    receipt = post(api_client, GOOD).json_body["receipt"]
+    receipt = post(api_client, MESSAGE).json_body["receipt"]
     case = ddb.get_item(TableName=table, Key={"PK": {"S": f"CASE#{receipt}"}, "SK": {"S": "CASE"}})["Item"]
     pii = ddb.get_item(TableName=table, Key={"PK": {"S": f"CASE#{receipt}"}, "SK": {"S": "PII"}})["Item"]
     for private in ("name", "phone", "email", "unit"):
@@ -70,7 +56,7 @@ def test_contact_details_live_on_their_own_item_that_expires(api_client: Any, dd
 
 
 def test_status_lookup_shows_the_public_view_only(api_client: Any) -> None:
-    receipt = post(api_client, GOOD).json_body["receipt"]
+    receipt = post(api_client, MESSAGE).json_body["receipt"]
     r = api_client.http.get(f"/suggestions/{receipt.lower().replace('-', ' ')}")
     assert r.status_code == 200
     view = r.json_body
@@ -98,16 +84,16 @@ def test_an_unknown_receipt_is_a_404(api_client: Any) -> None:
 
 def test_a_retry_with_the_same_key_returns_the_original_receipt(api_client: Any, ddb: Any,
                                                                  table: str) -> None:
-    first = post(api_client, GOOD, key="retry-key-1")
-    again = post(api_client, GOOD, key="retry-key-1")
+    first = post(api_client, MESSAGE, key="retry-key-1")
+    again = post(api_client, MESSAGE, key="retry-key-1")
     assert first.status_code == 201 and again.status_code == 200
     assert again.json_body["receipt"] == first.json_body["receipt"]
     assert len(cases(ddb, table)) == 1
 
 
 def test_the_same_key_with_another_message_is_refused(api_client: Any, ddb: Any, table: str) -> None:
-    post(api_client, GOOD, key="retry-key-2")
-    r = post(api_client, {**GOOD, "subject": "另一件事"}, key="retry-key-2")
+    post(api_client, MESSAGE, key="retry-key-2")
+    r = post(api_client, {**MESSAGE, "subject": "另一件事"}, key="retry-key-2")
     assert r.status_code == 422 and r.json_body["code"] == "idempotency_key_reused"
     assert len(cases(ddb, table)) == 1
 
@@ -119,7 +105,7 @@ def test_twenty_concurrent_identical_submissions_store_one_item(ddb: Any, table:
 
     def send() -> None:
         barrier.wait()
-        results.append(service.submit(GOOD, "same-key-everyone", "10.0.0.1"))
+        results.append(service.submit(MESSAGE, "same-key-everyone", "10.0.0.1"))
 
     threads = [threading.Thread(target=send) for _ in range(20)]
     for t in threads:
@@ -134,24 +120,24 @@ def test_twenty_concurrent_identical_submissions_store_one_item(ddb: Any, table:
 
 
 INVALID = [
-    ({**GOOD, "kind": "rant"}, "kind", "invalid"),
-    ({k: v for k, v in GOOD.items() if k != "kind"}, "kind", "required"),
-    ({**GOOD, "category": "weather"}, "category", "invalid"),
-    ({**GOOD, "subject": "噪"}, "subject", "too_short"),
-    ({**GOOD, "subject": "噪" * 61}, "subject", "too_long"),
-    ({**GOOD, "body": "太吵"}, "body", "too_short"),
-    ({**GOOD, "body": "吵" * 2001}, "body", "too_long"),
-    ({**GOOD, "body": 12345}, "body", "invalid"),
-    ({**GOOD, "body": "正文正文正文\x00"}, "body", "invalid"),
-    ({**GOOD, "building": "楼" * 21}, "building", "too_long"),
-    ({**GOOD, "anonymous": "yes"}, "anonymous", "invalid"),
-    ({**GOOD, "anonymous": True}, "anonymous", "invalid"),
-    ({**GOOD, "contact": {"phone": "call me"}}, "contact.phone", "invalid"),
-    ({**GOOD, "contact": {"email": "not-an-address"}}, "contact.email", "invalid"),
-    ({**GOOD, "contact": {"fax": "123"}}, "contact.fax", "unknown_field"),
-    ({**GOOD, "contact": "王阿姨"}, "contact", "invalid"),
-    ({**GOOD, "priority": "high"}, "priority", "unknown_field"),
-    ([GOOD], "(body)", "invalid"),
+    ({**MESSAGE, "kind": "rant"}, "kind", "invalid"),
+    ({k: v for k, v in MESSAGE.items() if k != "kind"}, "kind", "required"),
+    ({**MESSAGE, "category": "weather"}, "category", "invalid"),
+    ({**MESSAGE, "subject": "噪"}, "subject", "too_short"),
+    ({**MESSAGE, "subject": "噪" * 61}, "subject", "too_long"),
+    ({**MESSAGE, "body": "太吵"}, "body", "too_short"),
+    ({**MESSAGE, "body": "吵" * 2001}, "body", "too_long"),
+    ({**MESSAGE, "body": 12345}, "body", "invalid"),
+    ({**MESSAGE, "body": "正文正文正文\x00"}, "body", "invalid"),
+    ({**MESSAGE, "building": "楼" * 21}, "building", "too_long"),
+    ({**MESSAGE, "anonymous": "yes"}, "anonymous", "invalid"),
+    ({**MESSAGE, "anonymous": True}, "anonymous", "invalid"),
+    ({**MESSAGE, "contact": {"phone": "call me"}}, "contact.phone", "invalid"),
+    ({**MESSAGE, "contact": {"email": "not-an-address"}}, "contact.email", "invalid"),
+    ({**MESSAGE, "contact": {"fax": "123"}}, "contact.fax", "unknown_field"),
+    ({**MESSAGE, "contact": "王阿姨"}, "contact", "invalid"),
+    ({**MESSAGE, "priority": "high"}, "priority", "unknown_field"),
+    ([MESSAGE], "(body)", "invalid"),
 ]
 
 
@@ -193,13 +179,13 @@ def test_wrong_method_is_a_json_405(api_client: Any) -> None:
 
 
 def test_honeypot_is_refused_and_nothing_stored(api_client: Any, ddb: Any, table: str) -> None:
-    r = post(api_client, {**GOOD, "website": "http://spam.example"})
+    r = post(api_client, {**MESSAGE, "website": "http://spam.example"})
     assert r.status_code == 400 and r.json_body["code"] == "honeypot"
     assert items(ddb, table) == []
 
 
 def test_anonymous_messages_carry_no_contact(api_client: Any) -> None:
-    r = post(api_client, {**GOOD, "anonymous": True, "contact": {}, "unit": ""})
+    r = post(api_client, {**MESSAGE, "anonymous": True, "contact": {}, "unit": ""})
     assert r.status_code == 201
 
 
@@ -211,21 +197,21 @@ def test_rate_limit_answers_429_with_retry_after(ddb: Any, table: str, clock: Cl
 
     service = CaseService(Store(table, ddb), Settings(secret=b"s", rate_limit=3, rate_window=600), clock)
     with serving(cases=service), Client(app) as client:
-        assert [post(client, GOOD, key=f"rate-key-{i}").status_code for i in range(3)] == [201] * 3
+        assert [post(client, MESSAGE, key=f"rate-key-{i}").status_code for i in range(3)] == [201] * 3
         # a retry of an accepted message is not a new submission
-        assert post(client, GOOD, key="rate-key-0").status_code == 200
-        r = post(client, GOOD, key="rate-key-3")
+        assert post(client, MESSAGE, key="rate-key-0").status_code == 200
+        r = post(client, MESSAGE, key="rate-key-3")
         assert r.status_code == 429 and r.json_body["code"] == "rate_limited"
         assert int(r.headers["Retry-After"]) == 600 - int(clock.now % 600)
         clock.now += 600
-        assert post(client, GOOD, key="rate-key-3").status_code == 201
+        assert post(client, MESSAGE, key="rate-key-3").status_code == 201
     rate_items = [i for i in items(ddb, table) if i["PK"]["S"].startswith("RATE#")]
     assert rate_items and all("ttl" in i for i in rate_items)
     assert all("10.0" not in i["PK"]["S"] and "127.0" not in i["PK"]["S"] for i in rate_items)
 
 
 def test_owner_rates_once_after_resolution(api_client: Any, service: CaseService) -> None:
-    receipt = post(api_client, GOOD).json_body["receipt"]
+    receipt = post(api_client, MESSAGE).json_body["receipt"]
     path = f"/suggestions/{receipt}/feedback"
     r = post(api_client, {"rating": 5, "comment": "谢谢"}, path=path)
     assert r.status_code == 409 and r.json_body["code"] == "not_resolved"
@@ -242,7 +228,7 @@ def test_owner_rates_once_after_resolution(api_client: Any, service: CaseService
 
 
 def test_cors_allows_only_the_portal_origin(api_client: Any) -> None:
-    r = post(api_client, GOOD, headers={"Origin": "http://127.0.0.1:8000"})
+    r = post(api_client, MESSAGE, headers={"Origin": "http://127.0.0.1:8000"})
     assert r.headers["Access-Control-Allow-Origin"] == "http://127.0.0.1:8000"
     assert "Idempotency-Key" in r.headers["Access-Control-Allow-Headers"]
 
@@ -265,7 +251,7 @@ def test_looking_up_unknown_receipts_is_rate_limited(ddb: Any, table: str, clock
 
     service = CaseService(Store(table, ddb), Settings(secret=b"s", miss_limit=3), clock)
     with serving(cases=service), Client(app) as client:
-        receipt = post(client, GOOD).json_body["receipt"]
+        receipt = post(client, MESSAGE).json_body["receipt"]
         misses = [client.http.get(f"/suggestions/K7M4-QX9{c}").status_code for c in "23456"]
         assert misses == [404, 404, 404, 429, 429]
         assert client.http.get(f"/suggestions/{receipt}").status_code == 200  # hits are free

@@ -11,9 +11,8 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.stub import Stubber
-from test_api import GOOD, post
 
-from conftest import Clock, app_client, free_port
+from conftest import MESSAGE, Clock, app_client, free_port, post
 from portal_domain.cases import CaseService
 from portal_domain.settings import Settings
 from portal_domain.store import Store
@@ -39,7 +38,7 @@ def test_throttling_is_a_503_with_retry_after(stubbed: tuple[Any, Stubber], erro
     stub.add_client_error("transact_write_items", service_error_code=error, http_status_code=400)
     with stub, app_with(CaseService(Store("t", client), Settings(secret=b"s"), Clock()),
                         monkeypatch) as api:
-        r = post(api, GOOD)
+        r = post(api, MESSAGE)
     assert r.status_code == 503 and r.headers["Retry-After"] == "5"
     assert json.loads(r.body)["code"] == "unavailable"
 
@@ -54,7 +53,7 @@ def test_transaction_cancelled_by_throttling_is_a_503(stubbed: tuple[Any, Stubbe
             {"Code": "None"}, {"Code": "ThrottlingError"}, {"Code": "None"}]})
     with stub, app_with(CaseService(Store("t", client), Settings(secret=b"s"), Clock()),
                         monkeypatch) as api:
-        r = post(api, GOOD)
+        r = post(api, MESSAGE)
     assert r.status_code == 503
 
 
@@ -83,6 +82,6 @@ def test_an_unreachable_database_is_a_503_within_seconds(monkeypatch: pytest.Mon
         config=Config(connect_timeout=1, read_timeout=1, retries={"max_attempts": 1}))
     started = time.monotonic()
     with app_with(CaseService(Store("t", client), Settings(secret=b"s"), Clock()), monkeypatch) as api:
-        r = post(api, GOOD)
+        r = post(api, MESSAGE)
     assert r.status_code == 503 and r.headers["Retry-After"]
     assert time.monotonic() - started < 10

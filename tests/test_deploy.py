@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import fnmatch
-import importlib.util
 import itertools
 import json
 import os
@@ -17,7 +16,6 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -33,16 +31,7 @@ TABLE, LOGS = "PortalTable", "ApiLogGroup"
 INDEXES = [g["IndexName"] for g in TABLE_DEFINITION["GlobalSecondaryIndexes"]]
 
 
-def load_deploy() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("deploy", ROOT / "scripts" / "deploy.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["deploy"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-deploy = load_deploy()
+import deploy  # scripts/deploy.py  # noqa: E402
 
 
 def offline_env(tmp: Path) -> dict[str, str]:

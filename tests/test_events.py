@@ -477,11 +477,14 @@ def test_every_event_problem_is_reported_at_once(fixture_site: BuildFixture) -> 
 
 def test_example_calendar_covers_the_year_as_the_domain_asks(example_site: Site) -> None:
     from portal.content import Loader
-    from portal.features.events import EventMeta
+    from portal.features.events.model import EventMeta
+    from portal.options import DEFAULTS
 
     loader = Loader(ROOT / "content")
-    metas = [loader.model(p, EventMeta, loader.yaml_file(p), context={"phones": [
-        "0571-8765 4300", "0571-8765 4301", "0571-8765 4302", "0571-8765 4309", "0571-8765 4310"]})
+    phones = ["0571-8765 4300", "0571-8765 4301", "0571-8765 4302", "0571-8765 4309",
+              "0571-8765 4310"]
+    metas = [loader.model(p, EventMeta, loader.yaml_file(p),
+                          context={"categories": DEFAULTS.event_categories, "phones": phones})
         for p in sorted((ROOT / "content" / "events").glob("*.yml"))]
     assert loader.errors == [] and all(metas)
     events = [m for m in metas if m is not None]

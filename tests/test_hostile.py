@@ -3,34 +3,26 @@ write is stored as text and shown escaped everywhere (status page, staff CLI, re
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import logging
-import sys
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import boto3
 import pytest
+import stress  # scripts/stress.py: the load and fault library the stress command runs
 import yaml
 from botocore.stub import Stubber
-from test_api import GOOD, post
 
-from conftest import ROOT, BuildFixture, Clock, Server, app_client, serving
+from conftest import MESSAGE, ROOT, BuildFixture, Clock, Server, app_client, post, serving
 from portal_contracts import surveys
 from portal_domain.cases import CaseService
 from portal_domain.receipts import digest
 from portal_domain.settings import Settings
 from portal_domain.store import Store
 from portal_domain.surveys import SurveyService
-
-_spec = importlib.util.spec_from_file_location("stress", ROOT / "scripts" / "stress.py")
-assert _spec and _spec.loader
-stress = importlib.util.module_from_spec(_spec)
-sys.modules["stress"] = stress
-_spec.loader.exec_module(stress)
 
 OPEN = surveys.parse(yaml.safe_load(stress.OPEN_SURVEY))
 CODES = surveys.parse({**yaml.safe_load(stress.OPEN_SURVEY), "id": "codes-survey",
@@ -79,31 +71,31 @@ LONG = "长" * 6000  # 18 KB of UTF-8
 
 
 @pytest.mark.parametrize(("body", "ctype", "status", "code"), [
-    (json.dumps({**GOOD, "body": LONG}, ensure_ascii=False).encode(), "application/json", 413,
+    (json.dumps({**MESSAGE, "body": LONG}, ensure_ascii=False).encode(), "application/json", 413,
      "too_large"),
-    (json.dumps(GOOD).encode(), "text/plain", 415, "unsupported_media_type"),
+    (json.dumps(MESSAGE).encode(), "text/plain", 415, "unsupported_media_type"),
     (b"kind=complaint&category=noise", "application/x-www-form-urlencoded", 415,
      "unsupported_media_type"),
     (b"<suggestion/>", "application/xml", 415, "unsupported_media_type"),
-    (json.dumps(GOOD).encode(), "", 415, "unsupported_media_type"),
+    (json.dumps(MESSAGE).encode(), "", 415, "unsupported_media_type"),
     (b'{"kind": "complaint", "subject": "\xff\xfe\xfd"}', "application/json", 400,
      "invalid_encoding"),
     (b'{"kind": "complaint", "category": "noise", "subject": "ab\\ud800cd", "body": "hello there"}',
      "application/json", 400, "invalid_encoding"),   # a lone surrogate: was a 500
     (b"[" * 8000 + b"]" * 8000, "application/json", 400, "invalid_json"),
     (b'{"a":' * 2000 + b"1" + b"}" * 2000, "application/json", 400, "invalid_json"),
-    (json.dumps({**GOOD, "subject": {"a": [[[[{"b": 1}]]]]}}).encode(), "application/json", 400,
+    (json.dumps({**MESSAGE, "subject": {"a": [[[[{"b": 1}]]]]}}).encode(), "application/json", 400,
      "invalid"),
     (b'{"kind": NaN}', "application/json", 400, "invalid_json"),
     (b'{"kind": Infinity}', "application/json", 400, "invalid_json"),
     (b'{"kind": ' + b"9" * 5000 + b"}", "application/json", 400, "invalid_json"),
-    ((json.dumps(GOOD)[:-1] + ', "anonymous": 1e999}').encode(), "application/json", 400,
+    ((json.dumps(MESSAGE)[:-1] + ', "anonymous": 1e999}').encode(), "application/json", 400,
      "invalid"),
-    (json.dumps({**GOOD, "kind": "c\u043emplaint"}).encode(), "application/json", 400, "invalid"),
-    (json.dumps({**GOOD, "category": "n\u043eise"}).encode(), "application/json", 400, "invalid"),
-    (json.dumps({**GOOD, "contact": {"phone": "１３８ ００００ １２３４"}}).encode(),
+    (json.dumps({**MESSAGE, "kind": "c\u043emplaint"}).encode(), "application/json", 400, "invalid"),
+    (json.dumps({**MESSAGE, "category": "n\u043eise"}).encode(), "application/json", 400, "invalid"),
+    (json.dumps({**MESSAGE, "contact": {"phone": "１３８ ００００ １２３４"}}).encode(),
      "application/json", 400, "invalid"),
-    (json.dumps({**GOOD, "subject": "a\u0000b\u001b[2J"}).encode(), "application/json", 400,
+    (json.dumps({**MESSAGE, "subject": "a\u0000b\u001b[2J"}).encode(), "application/json", 400,
      "invalid"),
     (b"", "application/json", 400, "invalid_json"),
     (b"null", "application/json", 400, "invalid"),
@@ -155,7 +147,7 @@ def test_a_homoglyph_survey_code_is_refused(api_client: Any, surveys_on: SurveyS
 
 def test_html_in_text_fields_is_stored_and_answered_as_plain_text(
         api_client: Any, service: CaseService, ddb: Any, table: str) -> None:
-    body = {**GOOD, "subject": "<b>灯</b>" + XSS[:40], "body": XSS, "building": "<i>3栋</i>"}
+    body = {**MESSAGE, "subject": "<b>灯</b>" + XSS[:40], "body": XSS, "building": "<i>3栋</i>"}
     r = post(api_client, body, key="hostile-html-1")
     assert r.status_code == 201
     receipt = r.json_body["receipt"]
@@ -266,7 +258,7 @@ def test_logs_carry_no_personal_data_even_on_an_internal_error(
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
         capsys: pytest.CaptureFixture[str]) -> None:
     caplog.set_level(logging.INFO)  # what Lambda ships to CloudWatch (app.log is INFO)
-    body = {**GOOD, "body": SECRET_TEXT, "unit": UNIT, "contact": PRIVATE}
+    body = {**MESSAGE, "body": SECRET_TEXT, "unit": UNIT, "contact": PRIVATE}
     assert post(api_client, body, key="pii-key-0001").status_code == 201
     assert post(api_client, body, key="pii-key-0001").status_code == 200
     assert post(api_client, {**body, "subject": "x"}, key="pii-key-0002").status_code == 400
@@ -295,7 +287,7 @@ def test_logs_carry_no_personal_data_even_on_an_internal_error(
 def test_staff_cli_strips_control_characters_and_escapes(service: CaseService) -> None:
     from portal_staff.cases import main
 
-    code, receipt = service.submit({**GOOD, "subject": "灯坏了\u009b2J\u202etxt.exe",
+    code, receipt = service.submit({**MESSAGE, "subject": "灯坏了\u009b2J\u202etxt.exe",
                                     "body": "楼道灯\u2028坏了" + XSS}, "cli-key-0001", "1.2.3.4")
     assert code == 201
     service.set_status(receipt["receipt"], "resolved", "已修好")
@@ -339,7 +331,7 @@ def test_status_page_shows_a_hostile_reply_as_text(browser: Any, portal_stack: t
                                                    ddb: Any) -> None:
     server, table = portal_stack
     service = CaseService(Store(table, ddb), Settings(secret=b"hostile-browser", rate_limit=1000))
-    receipt = service.submit({**GOOD, "subject": XSS[:60]}, "browser-xss-1", "9.9.9.9")[1]["receipt"]
+    receipt = service.submit({**MESSAGE, "subject": XSS[:60]}, "browser-xss-1", "9.9.9.9")[1]["receipt"]
     service.set_status(receipt, "resolved", XSS)
     page = browser.new_page()
     dialogs: list[str] = []

@@ -5,27 +5,18 @@ is a 503 with Retry-After, within the Lambda timeout."""
 
 from __future__ import annotations
 
-import importlib.util
 import socket
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from test_api import GOOD, post
+import stress  # scripts/stress.py: the load and fault library the stress command runs
 
-from conftest import ROOT, Clock, serving
+from conftest import MESSAGE, Clock, post, serving
 from portal_domain.cases import CaseService
 from portal_domain.settings import Settings
 from portal_domain.store import Store, client_from_env
-
-_spec = importlib.util.spec_from_file_location("stress", ROOT / "scripts" / "stress.py")
-assert _spec and _spec.loader
-stress = sys.modules.get("stress") or importlib.util.module_from_spec(_spec)
-if "stress" not in sys.modules:
-    sys.modules["stress"] = stress
-    _spec.loader.exec_module(stress)
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +69,7 @@ def test_a_hung_database_is_a_503_well_within_the_lambda_timeout(
         service = CaseService(Store("t", client_from_env()), Settings(secret=b"s"), Clock())
         started = time.monotonic()
         with serving(cases=service), Client(app) as api:
-            r = post(api, GOOD)
+            r = post(api, MESSAGE)
         elapsed = time.monotonic() - started
     assert r.status_code == 503 and r.headers["Retry-After"]
     assert elapsed < stress.LAMBDA_TIMEOUT - 3  # room for the cold start and the response

@@ -6,9 +6,7 @@ import json
 import re
 from typing import Any
 
-from test_api import post
-
-from conftest import ROOT
+from conftest import ROOT, post
 from portal_domain.openapi import document
 
 

@@ -20,11 +20,10 @@ from conftest import MINIMAL_COMMUNITY, ROOT
 from portal.errors import ContentInvalid
 from portal.features import all_features
 from portal.i18n import Translator
+from portal.options import Options
 from portal.pipeline import BuildContext, load, template_env
 
 TZ = ZoneInfo("Asia/Shanghai")
-OPTIONS = {"notice_categories": None, "event_categories": None, "notices_per_page": 20,
-           "home_latest_notices": 5, "qr": True, "api_url": "http://127.0.0.1:8002"}
 EXAMPLES = settings(max_examples=150, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
 HANDBOOK = {"title": "物业费", "order": 20, "summary": "物业费由哪些部分组成"}
@@ -110,7 +109,7 @@ def mutated(draw: st.DrawFn, doc: Any) -> Any:
 def context(content: Path) -> BuildContext:
     return BuildContext(content_dir=content, site_url="http://127.0.0.1:8000/",
                         now=datetime(2026, 11, 23, 9, 0, tzinfo=TZ), tz=TZ, t=Translator("zh"),
-                        env=template_env(), options=dict(OPTIONS))
+                        env=template_env(), options=Options())
 
 
 def render(doc: Any, style: str, body: str = "正文。\n") -> str:
@@ -118,14 +117,16 @@ def render(doc: Any, style: str, body: str = "正文。\n") -> str:
     return f"---\n{text}---\n{body}" if style == "md" else text
 
 
-def load_one(name: str, text: str) -> None:
-    """Load a content folder holding this file: valid, or ContentInvalid naming the file."""
+def load_one(name: str, text: str, strict: bool = False) -> None:
+    """Load a content folder holding this file: valid, or ContentInvalid naming the file
+    (with `strict`, only valid: a ContentInvalid fails the test)."""
     rel, _, _ = LOADERS[name]
     with tempfile.TemporaryDirectory() as tmp:
         content = Path(tmp) / "content"
         content.mkdir()
-        if name != "community":
-            (content / "community.yml").write_text(MINIMAL_COMMUNITY, encoding="utf-8")
+        if name != "community":  # the community the examples were written for
+            (content / "community.yml").write_text(
+                (ROOT / "content" / "community.yml").read_text(encoding="utf-8"), encoding="utf-8")
         for extra in COMPANIONS.get(name, []):
             (content / extra).parent.mkdir(parents=True, exist_ok=True)
             (content / extra).write_text((ROOT / "content" / extra).read_text(encoding="utf-8"),
@@ -136,6 +137,9 @@ def load_one(name: str, text: str) -> None:
         try:
             load(context(content), all_features())
         except ContentInvalid as exc:
+            if strict:
+                raise AssertionError(f"an unmodified example does not load:\n{exc.report()}") \
+                    from None
             assert exc.errors, "a ContentInvalid must list its problems"
             for err in exc.errors:
                 assert err.file and err.expected, err  # field is "" for a key named ""
@@ -146,7 +150,7 @@ def load_one(name: str, text: str) -> None:
 def test_the_unmodified_examples_load(name: str) -> None:
     rel, doc, style = LOADERS[name]
     body = front_matter(rel)[1] if style == "md" and rel.startswith("notices") else "正文。\n"
-    load_one(name, render(doc, style, body))
+    load_one(name, render(doc, style, body), strict=True)
 
 
 @pytest.mark.parametrize("name", sorted(LOADERS))

@@ -429,7 +429,7 @@ F = "content/reports/2026-H1.yml"
          "'业主同意的其他费用', '税费', found '工资'"),
         (with_(H1, "contact.phone", "138 0000 0000"),
          f"{F}: contact.phone: expected one of the public numbers in content/community.yml "
-         "(0571-0000 0000), found '138 0000 0000'"),
+         "('0571-0000 0000'), found '138 0000 0000'"),
         (with_(H1, "maintenance_fund.spending.0.approved", "2026-07-03"),
          f"{F}: maintenance_fund.spending.0.approved: expected a date on or before the end of the "
          "period (2026-06-30), found 2026-07-03"),

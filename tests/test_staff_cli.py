@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 import yaml
-from test_api import GOOD
 
-from conftest import Clock
+from conftest import MESSAGE, Clock
 from portal_domain.cases import CaseService
 from portal_staff.cases import main, summarise
 
@@ -23,7 +22,7 @@ def seeded(service: CaseService, clock: Clock) -> list[str]:
     receipts = []
     for i, (kind, category) in enumerate([("complaint", "noise"), ("service_request", "repairs"),
                                           ("suggestion", "greening"), ("praise", "cleaning")]):
-        body = {**GOOD, "kind": kind, "category": category, "subject": f"事项{i}"}
+        body = {**MESSAGE, "kind": kind, "category": category, "subject": f"事项{i}"}
         receipts.append(service.submit(body, f"seed-key-{i}", "10.0.0.9")[1]["receipt"])
         clock.now += 3600
     a, b, _, _ = receipts
@@ -94,7 +93,7 @@ def test_export_csv_opens_in_excel_and_hides_contact_by_default(
 
 
 def test_formula_like_text_is_neutralised_in_the_export(service: CaseService, tmp_path: Path) -> None:
-    receipt = service.submit({**GOOD, "subject": "=HYPERLINK(\"x\")"}, "formula-key", "10.0.0.8")[1]
+    receipt = service.submit({**MESSAGE, "subject": "=HYPERLINK(\"x\")"}, "formula-key", "10.0.0.8")[1]
     path = tmp_path / "x.csv"
     run(service, "export", "--month", "2026-11", "--out", str(path))
     rows = list(csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))

@@ -5,42 +5,18 @@ from __future__ import annotations
 import json
 import re
 import threading
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from conftest import ROOT, BuildFailed, BuildFixture, Clock, Site, app_client
+from conftest import ANSWERS_OK, FIXED_NOW, ROOT, SURVEY, BuildFailed, BuildFixture, Clock, Site, app_client
 from portal_contracts import surveys as defs
 from portal_domain.settings import Settings
 from portal_domain.store import Store
 from portal_domain.surveys import SurveyService, code_hash
-
-SURVEY = """\
-id: quick-poll
-title: 快速调查
-intro: 三个问题。
-opens: 2026-11-01
-closes: 2026-11-30
-access: codes
-households: 100
-k: 5
-sections:
-  - title: 满意度
-    questions:
-      - {id: sat_clean, kind: rating, item: 清洁卫生, text: 清洁满意吗？}
-      - {id: why, kind: multiple, required: false, text: 不满意的原因, options: [不及时, 不干净],
-         show_if: {question: sat_clean, answer: [1, 2]}}
-      - {id: imp_clean, kind: importance, pairs_with: sat_clean, text: 清洁重要吗？}
-      - {id: sat_green, kind: rating, item: 绿化养护, text: 绿化满意吗？}
-      - {id: imp_green, kind: importance, pairs_with: sat_green, text: 绿化重要吗？}
-      - {id: years, kind: single, text: 居住多久？, options: [不到1年, 1年以上]}
-      - {id: nps, kind: nps, text: 推荐吗？}
-      - {id: note, kind: text, required: false, max_length: 20, text: 其他意见}
-"""
-GOOD = {"sat_clean": 4, "imp_clean": 5, "sat_green": 2, "imp_green": 3, "years": "1年以上",
-        "nps": 9}
 
 
 def definition(**changes: Any) -> dict[str, Any]:
@@ -126,19 +102,24 @@ def test_the_form_and_the_api_read_one_definition(example_site: Site, tmp_path: 
     from portal.features.surveys import bundle
 
     bundled = bundle(ROOT / "content", tmp_path / "bundle.json")
+    checked: list[str] = []
     for sid, raw in bundled.items():
         survey = defs.parse(raw)
         assert survey == defs.parse(yaml.safe_load(
             (ROOT / "content" / "surveys" / f"{sid}.yml").read_text(encoding="utf-8")), sid)
         html = example_site.page(f"surveys/{sid}/")
-        if 'id="portal-survey"' not in html:
+        today = date.fromisoformat(FIXED_NOW[:10])
+        if not survey.is_open(today):  # a closed or coming survey shows no form
+            assert 'id="portal-survey"' not in html, sid
             continue
+        checked.append(sid)
         form = html.split('id="portal-survey"', 1)[1].split("</form>", 1)[0]
         names = set(re.findall(r'name="([a-z_0-9]+)"', form)) - {"code", "website"}
         assert names == {q.id for q in survey.questions}
         for q in survey.questions:
             if q.kind != "text":
                 assert re.findall(rf'name="{q.id}" value="([^"]+)"', form) == list(q.values())
+    assert checked == ["2026-satisfaction"]  # the example's open survey
 
 
 # --- answers through the API ----------------------------------------------------------------
@@ -149,17 +130,17 @@ def issue(surveys: SurveyService, n: int = 3) -> list[str]:
 
 def test_a_household_code_is_used_exactly_once(client: Any, surveys: SurveyService) -> None:
     code = issue(surveys)[0]
-    first = answer(client, {"answers": GOOD, "code": code.lower().replace("-", "")})
+    first = answer(client, {"answers": ANSWERS_OK, "code": code.lower().replace("-", "")})
     assert first.status_code == 201
-    assert answer(client, {"answers": GOOD, "code": code}).status_code == 200  # same key: retry
-    second = answer(client, {"answers": GOOD, "code": code}, key="another-key-2")
+    assert answer(client, {"answers": ANSWERS_OK, "code": code}).status_code == 200  # same key: retry
+    second = answer(client, {"answers": ANSWERS_OK, "code": code}, key="another-key-2")
     assert second.status_code == 409 and second.json_body["code"] == "code_used"
     assert surveys.counters("quick-poll")["n"] == 1
 
 
 def test_unknown_code_is_refused(client: Any, surveys: SurveyService) -> None:
     issue(surveys)
-    r = answer(client, {"answers": GOOD, "code": "K7M4-QX9P"})
+    r = answer(client, {"answers": ANSWERS_OK, "code": "K7M4-QX9P"})
     assert r.status_code == 400 and r.json_body == {
         "code": "unknown_code", "message": "This survey code is not valid for this survey.",
         "field": "code"}
@@ -168,7 +149,7 @@ def test_unknown_code_is_refused(client: Any, surveys: SurveyService) -> None:
 def test_only_code_hashes_are_stored_and_responses_do_not_name_the_code(
         client: Any, surveys: SurveyService, ddb: Any, table: str) -> None:
     codes = issue(surveys)
-    answer(client, {"answers": GOOD, "code": codes[0]})
+    answer(client, {"answers": ANSWERS_OK, "code": codes[0]})
     dump = json.dumps(ddb.scan(TableName=table)["Items"], ensure_ascii=False)
     for c in codes:
         assert c not in dump and c.replace("-", "") not in dump
@@ -186,7 +167,7 @@ def test_fifty_concurrent_answers_with_one_code_count_once(surveys: SurveyServic
     def send(i: int) -> None:
         barrier.wait()
         try:
-            results.append(surveys.submit("quick-poll", {"answers": GOOD, "code": code},
+            results.append(surveys.submit("quick-poll", {"answers": ANSWERS_OK, "code": code},
                                           f"concurrent-key-{i}", "10.0.0.1")[0])
         except Exception as exc:  # the API's answer for this request
             results.append(getattr(exc, "status", 500))
@@ -205,7 +186,7 @@ def test_fifty_concurrent_answers_with_one_code_count_once(surveys: SurveyServic
 def test_counters_equal_the_recount(surveys: SurveyService) -> None:
     codes = issue(surveys, 12)
     for i, code in enumerate(codes):
-        body = {**GOOD, "sat_clean": 1 + i % 5, "nps": i % 11}
+        body = {**ANSWERS_OK, "sat_clean": 1 + i % 5, "nps": i % 11}
         if body["sat_clean"] <= 2:
             body["why"] = ["不及时"] if i % 2 else ["不及时", "不干净"]
         if i % 3 == 0:
@@ -217,19 +198,19 @@ def test_counters_equal_the_recount(surveys: SurveyService) -> None:
 
 
 INVALID = [
-    ({**GOOD, "sat_clean": 6}, "answers.sat_clean", "invalid"),
-    ({**GOOD, "sat_clean": "4"}, "answers.sat_clean", "invalid"),
-    ({**GOOD, "imp_clean": 0}, "answers.imp_clean", "invalid"),
-    ({**GOOD, "nps": 11}, "answers.nps", "invalid"),
-    ({**GOOD, "nps": True}, "answers.nps", "invalid"),
-    ({**GOOD, "years": "十年"}, "answers.years", "invalid"),
-    ({**GOOD, "sat_clean": 1, "why": ["太吵"]}, "answers.why", "invalid"),
-    ({**GOOD, "sat_clean": 1, "why": ["不及时", "不及时"]}, "answers.why", "invalid"),
-    ({**GOOD, "why": ["不及时"]}, "answers.why", "not_shown"),
-    ({**GOOD, "note": "长" * 21}, "answers.note", "too_long"),
-    ({**GOOD, "note": "意见\x1b[31m"}, "answers.note", "invalid"),
-    ({k: v for k, v in GOOD.items() if k != "nps"}, "answers.nps", "required"),
-    ({**GOOD, "extra": 1}, "answers.extra", "unknown_field"),
+    ({**ANSWERS_OK, "sat_clean": 6}, "answers.sat_clean", "invalid"),
+    ({**ANSWERS_OK, "sat_clean": "4"}, "answers.sat_clean", "invalid"),
+    ({**ANSWERS_OK, "imp_clean": 0}, "answers.imp_clean", "invalid"),
+    ({**ANSWERS_OK, "nps": 11}, "answers.nps", "invalid"),
+    ({**ANSWERS_OK, "nps": True}, "answers.nps", "invalid"),
+    ({**ANSWERS_OK, "years": "十年"}, "answers.years", "invalid"),
+    ({**ANSWERS_OK, "sat_clean": 1, "why": ["太吵"]}, "answers.why", "invalid"),
+    ({**ANSWERS_OK, "sat_clean": 1, "why": ["不及时", "不及时"]}, "answers.why", "invalid"),
+    ({**ANSWERS_OK, "why": ["不及时"]}, "answers.why", "not_shown"),
+    ({**ANSWERS_OK, "note": "长" * 21}, "answers.note", "too_long"),
+    ({**ANSWERS_OK, "note": "意见\x1b[31m"}, "answers.note", "invalid"),
+    ({k: v for k, v in ANSWERS_OK.items() if k != "nps"}, "answers.nps", "required"),
+    ({**ANSWERS_OK, "extra": 1}, "answers.extra", "unknown_field"),
 ]
 
 
@@ -248,19 +229,19 @@ def test_every_question_type_is_validated(client: Any, surveys: SurveyService, a
 def test_answers_outside_the_dates_are_refused(client: Any, surveys: SurveyService, now: float,
                                                status: int, code: str) -> None:
     surveys.clock = Clock(now)
-    r = answer(client, {"answers": GOOD, "code": "K7M4-QX9P"})
+    r = answer(client, {"answers": ANSWERS_OK, "code": "K7M4-QX9P"})
     assert r.status_code == status and r.json_body["code"] == code
 
 
 def test_unknown_survey_is_a_404(client: Any) -> None:
-    assert answer(client, {"answers": GOOD}, survey="nope").status_code == 404
+    assert answer(client, {"answers": ANSWERS_OK}, survey="nope").status_code == 404
 
 
 def test_open_surveys_have_a_honeypot_and_a_rate_limit(client: Any, surveys: SurveyService) -> None:
-    assert answer(client, {"answers": GOOD, "website": "x"}, survey="open-poll").json_body[
+    assert answer(client, {"answers": ANSWERS_OK, "website": "x"}, survey="open-poll").json_body[
         "code"] == "honeypot"
     surveys.settings = Settings(secret=b"s", survey_rate_limit=2)
-    assert [answer(client, {"answers": GOOD}, key=f"open-key-{i}", survey="open-poll").status_code
+    assert [answer(client, {"answers": ANSWERS_OK}, key=f"open-key-{i}", survey="open-poll").status_code
             for i in range(3)] == [201, 201, 429]
 
 
@@ -335,6 +316,6 @@ def test_guessing_codes_is_rate_limited_without_revealing_them(client: Any,
                                                                surveys: SurveyService) -> None:
     issue(surveys, 1)
     surveys.settings = Settings(secret=b"s", miss_limit=3)
-    statuses = [answer(client, {"answers": GOOD, "code": f"K7M4-QX{c}P"}, key=f"guess-key-{c}")
+    statuses = [answer(client, {"answers": ANSWERS_OK, "code": f"K7M4-QX{c}P"}, key=f"guess-key-{c}")
                 .status_code for c in "23456"]
     assert statuses == [400, 400, 400, 429, 429]

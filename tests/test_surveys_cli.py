@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 import yaml
-from test_surveys import GOOD, SURVEY
 
-from conftest import BuildFixture, Clock
+from conftest import ANSWERS_OK, SURVEY, BuildFixture, Clock
 from portal_domain.settings import Settings
 from portal_domain.store import Store
 from portal_domain.surveys import SurveyService, code_hash
@@ -64,7 +63,7 @@ def test_results_recount_and_publish(ddb: Any, table: str, content: Path,
     service = SurveyService(Store(table, ddb), Settings(secret=b"s"), {"quick-poll": poll},
                             Clock(1_795_400_000.0))
     for i, c in enumerate(service.issue_codes("quick-poll", 6)):
-        answers = {**GOOD, "note": f"建议{i}"} if i < 2 else GOOD
+        answers = {**ANSWERS_OK, "note": f"建议{i}"} if i < 2 else ANSWERS_OK
         service.submit("quick-poll", {"answers": answers, "code": c}, f"key-{i:05d}", "ip")
     code, out = run(ddb, table, content, "results", "--survey", "quick-poll", "--recount")
     assert code == 0 and "6 responses of 100 households" in out

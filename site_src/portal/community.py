@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     model_validator,
@@ -17,21 +13,7 @@ from pydantic import (
 
 from .content import Loader
 from .errors import FieldProblem
-
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-
-
-def _phone(value: str) -> str:
-    if not re.fullmatch(r"\+?[0-9][0-9 \-]{4,}", value):
-        raise FieldProblem("", "a phone number such as '0571-8765 4300'", repr(value))
-    return value
-
-
-Phone = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_phone)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from .types import Phone, Strict, Text
 
 
 class Contact(Strict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,6 +35,21 @@ def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
 _YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 
+class _DecimalYamlLoader(_YamlLoader):
+    """The same, reading numbers with a point as Decimal (1234.56 stays 1234.56), for money."""
+
+
+def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal | str:
+    text = str(node.value)
+    try:
+        return Decimal(text.replace("_", ""))
+    except InvalidOperation:  # .inf, .nan: the schema reports them on their field
+        return text
+
+
+_DecimalYamlLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
+
+
 class Loader:
     """Collects errors across many files so a build reports all of them at once."""
 
@@ -57,14 +73,16 @@ class Loader:
             self.error(path, "(file)", "UTF-8 text", f"a byte that is not UTF-8 at {exc.start}")
             return None
 
-    def yaml_file(self, path: Path) -> Any:
+    def yaml_file(self, path: Path, decimals: bool = False) -> Any:
+        """A YAML file; with `decimals`, numbers with a point are read as Decimal."""
         text = self.read_text(path)
-        return None if text is None else self.yaml_text(path, text, "(file)")
+        return None if text is None else self.yaml_text(path, text, "(file)", decimals=decimals)
 
-    def yaml_text(self, path: Path, text: str, what: str, first_line: int = 1) -> Any:
+    def yaml_text(self, path: Path, text: str, what: str, first_line: int = 1,
+                  decimals: bool = False) -> Any:
         """Parse YAML; `first_line` is the file line the text starts on (for the message)."""
         try:
-            return yaml.load(text, Loader=_YamlLoader)
+            return yaml.load(text, Loader=_DecimalYamlLoader if decimals else _YamlLoader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + first_line}" if mark is not None else ""

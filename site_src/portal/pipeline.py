@@ -22,6 +22,7 @@ from .community import Community, load_community
 from .content import Loader
 from .errors import ContentInvalid
 from .i18n import Translator
+from .options import Options
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -83,7 +84,7 @@ class BuildContext:
     t: Translator
     env: jinja2.Environment
     community: Community | None = None
-    options: dict[str, Any] = field(default_factory=dict)
+    options: Options = field(default_factory=Options)
     markdown: Callable[[str], str] = field(default_factory=lambda: markdown_converter([]))
 
     def url(self, path: str) -> str:

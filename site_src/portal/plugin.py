@@ -21,27 +21,24 @@ from mkdocs.structure.nav import Navigation
 from .errors import ContentInvalid
 from .features import all_features
 from .i18n import Translator
+from .options import DEFAULTS, Options
 from .pipeline import BuildContext, LightPage, OutputFile, Portal, load, markdown_converter, template_env
 from .shell import Shells, add_to_search_index, add_to_sitemap, write_pages
 
 
 class PortalConfig(Config):
-    """Options of the `portal` plugin in mkdocs.yml."""
+    """Options of the `portal` plugin in mkdocs.yml: their meaning and defaults are
+    portal.options.Options; these only tell MkDocs their types."""
 
-    content_dir = c.Type(str, default="content")
-    # Fixed build time (ISO 8601) for reproducible builds and tests; else env PORTAL_NOW or the clock.
+    content_dir = c.Type(str, default=DEFAULTS.content_dir)
     now = c.Optional(c.Type(str))
-    timezone = c.Type(str, default="Asia/Shanghai")
-    # Notice categories: URL slug → the name staff write in front matter.
+    timezone = c.Type(str, default=DEFAULTS.timezone)
     notice_categories = c.Optional(c.Type(dict))
-    notices_per_page = c.Type(int, default=20)
-    # Event categories: URL slug → the name staff write in content/events/*.yml.
+    notices_per_page = c.Type(int, default=DEFAULTS.notices_per_page)
     event_categories = c.Optional(c.Type(dict))
-    home_latest_notices = c.Type(int, default=5)
-    # QR codes on notices (for printing); off only to measure what they cost.
-    qr = c.Type(bool, default=True)
-    # Base URL of the suggestions API; the PORTAL_API_URL environment variable overrides it.
-    api_url = c.Type(str, default="http://127.0.0.1:8002")
+    home_latest_notices = c.Type(int, default=DEFAULTS.home_latest_notices)
+    qr = c.Type(bool, default=DEFAULTS.qr)
+    api_url = c.Type(str, default=DEFAULTS.api_url)
 
 
 def yamlstr(value: object) -> Markup:
@@ -61,32 +58,28 @@ class PortalPlugin(BasePlugin[PortalConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").resolve().parent
+        options = Options.from_config(dict(self.config))
         try:
-            tz = ZoneInfo(self.config.timezone)
+            tz = ZoneInfo(options.timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise PluginError(
                 f"mkdocs.yml: plugins.portal.timezone: expected an IANA time zone such as "
-                f"'Asia/Shanghai', found {self.config.timezone!r}"
+                f"'Asia/Shanghai', found {options.timezone!r}"
             ) from exc
-        now = self._now(tz)
+        now = self._now(options.now, tz)
         overrides = config.theme.custom_dir
         env = template_env(jinja2.FileSystemLoader(overrides) if overrides else None)
         env.filters["yamlstr"] = yamlstr
         ctx = BuildContext(
-            content_dir=root / self.config.content_dir,
+            content_dir=root / options.content_dir,
             site_url=config.site_url or "http://127.0.0.1:8000/",
             now=now,
             tz=tz,
             t=Translator(str(config.theme.get("language") or "zh")),
             env=env,
             markdown=markdown_converter(list(config.markdown_extensions), dict(config.mdx_configs)),
-            options={k: self.config[k] for k in (
-                "notice_categories", "event_categories", "notices_per_page", "home_latest_notices",
-                "qr", "api_url")},
+            options=options,  # the deploy (and the local stack) set the API's address per stage
         )
-        # The deploy (and the local stack) sets the API's address per stage.
-        ctx.options["api_url"] = (os.environ.get("PORTAL_API_URL") or self.config.api_url
-                                  ).rstrip("/")
         try:
             self.portal = load(ctx, all_features())
         except ContentInvalid as exc:
@@ -106,8 +99,9 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             config.watch.append(str(ctx.content_dir))
         return config
 
-    def _now(self, tz: ZoneInfo) -> datetime:
-        raw = self.config.now or os.environ.get("PORTAL_NOW")
+    @staticmethod
+    def _now(fixed: str | None, tz: ZoneInfo) -> datetime:
+        raw = fixed or os.environ.get("PORTAL_NOW")
         if not raw:
             return datetime.now(tz)
         try:

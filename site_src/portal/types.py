@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BeforeValidator, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
 from portal_contracts.files import when as parse_when
 
@@ -13,6 +14,29 @@ from .errors import FieldProblem
 
 When = Annotated[date | datetime, BeforeValidator(parse_when)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Strict(BaseModel):
+    """A schema that refuses unknown fields (a misspelt one is reported, not ignored)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _phone(value: str) -> str:
+    if not re.fullmatch(r"\+?[0-9][0-9 \-]{4,}", value):
+        raise FieldProblem("", "a phone number such as '0571-8765 4300'", repr(value))
+    return value
+
+
+Phone = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_phone)]
+
+
+def public_number(value: str, phones: list[str]) -> str:
+    """A number from content/community.yml's contacts: no private number reaches the site."""
+    if phones and value not in phones:
+        raise FieldProblem("", "one of the public numbers in content/community.yml ("
+                           + ", ".join(repr(p) for p in phones) + ")", repr(value))
+    return value
 
 
 def show_when(value: date | datetime) -> str:

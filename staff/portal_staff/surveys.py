@@ -20,9 +20,9 @@ from typing import Any
 import yaml
 from markupsafe import escape
 
+from portal.common import qr_svg
 from portal.content import Loader
 from portal.errors import ContentInvalid
-from portal.features.notices import notice_qr
 from portal.features.surveys import load_definitions
 from portal_domain.errors import ApiError, Invalid, Unavailable
 from portal_domain.settings import Settings
@@ -46,7 +46,7 @@ def service_for(args: argparse.Namespace) -> SurveyService:
 def code_sheet(title: str, url: str, codes: list[str]) -> str:
     """A printable A4 sheet: one cut-out card per household with its code and a QR code."""
     cards = "".join(
-        f'<div class="card"><p class="t">{escape(title)}</p>{notice_qr(f"{url}?code={c}")}'
+        f'<div class="card"><p class="t">{escape(title)}</p>{qr_svg(f"{url}?code={c}")}'
         f'<p class="c">{c}</p><p class="u">{escape(url)}</p></div>' for c in codes)
     return ("<!doctype html><html lang=\"zh\"><meta charset=\"utf-8\"><title>问卷码</title><style>"
             "@page{size:A4;margin:10mm}body{font-family:sans-serif;margin:0}"

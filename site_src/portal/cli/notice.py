@@ -22,20 +22,10 @@ from portal_contracts.files import when as parse_when
 
 from ..community import Community
 from ..errors import from_pydantic
-from ..features.notices import DEFAULT_CATEGORIES, FILE_NAME, LEVELS, NoticeMeta
+from ..features.notices.model import FILE_NAME, LEVELS, NoticeMeta
+from ..options import Options
 
 EXIT_OK, EXIT_INVALID, EXIT_EXISTS = 0, 1, 3
-
-
-def _site_options(root: Path) -> dict[str, Any]:
-    try:
-        cfg = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return {}
-    for plugin in cfg.get("plugins", []):
-        if isinstance(plugin, dict) and "portal" in plugin:
-            return dict(plugin["portal"] or {})
-    return {}
 
 
 def _ask(prompt: str, default: str | None, reader: Callable[[str], str]) -> str:
@@ -85,9 +75,9 @@ def main(argv: list[str] | None = None, reader: Callable[[str], str] = input) ->
     args = parser.parse_args(argv)
 
     root: Path = args.root
-    options = _site_options(root)
-    categories: dict[str, str] = options.get("notice_categories") or DEFAULT_CATEGORIES
-    tz = ZoneInfo(options.get("timezone") or "Asia/Shanghai")
+    options = Options.from_mkdocs_yml(root)
+    categories = options.notice_categories
+    tz = ZoneInfo(options.timezone)
     try:
         community = Community.model_validate(
             yaml.safe_load((root / "content" / "community.yml").read_text(encoding="utf-8")))

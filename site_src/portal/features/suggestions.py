@@ -22,7 +22,7 @@ class SuggestionsFeature(Feature):
     key = "suggestions"
 
     def load(self, ctx: BuildContext, loader: Loader) -> dict[str, Any]:
-        api = str(ctx.options.get("api_url") or "")
+        api = ctx.options.api_url
         months: list[MonthSummary] = []
         folder = ctx.content_dir / "reports" / "suggestions"
         for path in sorted(folder.glob("*.yml")) if folder.is_dir() else []:

@@ -4,29 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ..pipeline import BuildContext, LightPage, OutputFile
-from ..urls import relative
-from . import report_charts as charts
-from .reports import (
-    CATEGORIES,
-    INCOME_LINES,
-    KPIS,
-    SECTIONS,
-    TENTH,
-    Amounts,
-    Report,
-    Reports,
-    money,
-    pct,
-    percent_of,
-    period_label,
-    signed,
-)
+from ...common import html_text
+from ...pipeline import BuildContext, LightPage, OutputFile
+from ...urls import relative
+from . import charts
+from .format import money, pct, period_label, signed
+from .model import CATEGORIES, INCOME_LINES, KPIS, SECTIONS, TENTH, Amounts, Report, Reports, percent_of
 
 
 @dataclass(frozen=True)
@@ -80,7 +67,7 @@ def render(data: Reports, ctx: BuildContext) -> list[OutputFile | LightPage]:
         label = period_label(ctx, r.period)
         values = report_values(r, ctx)
         html = page_tpl.render(r=r, label=label, page=r.url, **values, **common)
-        narrative = " ".join(_text(h) for _, h in values["sections"])
+        narrative = " ".join(html_text(h) for _, h in values["sections"])
         out.append(LightPage(
             url=r.url, title=ctx.t("reports.report_title", period=label),
             description=ctx.t("reports.report_description", period=label,
@@ -228,11 +215,3 @@ def figures_csv(r: Report, ctx: BuildContext) -> bytes:
         [[f"{c:.2f}" if isinstance(c, Decimal) else c for c in row] for row in rows])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
-
-_TAGS = re.compile(r"<[^>]+>")
-
-
-def _text(html: str) -> str:
-    import html as html_lib
-
-    return html_lib.unescape(_TAGS.sub(" ", html)).strip()

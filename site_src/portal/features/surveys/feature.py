@@ -18,10 +18,10 @@ from portal_contracts import surveys as defs
 from portal_contracts.errors import Problems
 from portal_contracts.files import SurveyResults, check_survey_results, day_of
 
-from ..content import Loader
-from ..errors import ContentInvalid
-from ..pipeline import BuildContext, Feature, HomeBlock, LightPage, NavItem, OutputFile
-from . import survey_results
+from ...content import Loader
+from ...errors import ContentInvalid
+from ...pipeline import BuildContext, Feature, HomeBlock, LightPage, NavItem, OutputFile
+from . import results as survey_results
 
 
 @dataclass
@@ -91,7 +91,7 @@ class SurveysFeature(Feature):
         if not data:
             return []
         today = ctx.now.date()
-        api = str(ctx.options.get("api_url") or "")
+        api = ctx.options.api_url
         out: list[OutputFile | LightPage] = [OutputFile("surveys/index.md", ctx.render(
             "portal/surveys_index.md", entries=data, today=today))]
         for i, e in enumerate(data):

@@ -14,38 +14,26 @@ sees a change only when staff changed something:
 
 from __future__ import annotations
 
-import html as html_lib
-import re
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from ..pipeline import BuildContext, OutputFile
+from ...common import html_text
+from ...pipeline import BuildContext, OutputFile
+from .model import CalendarEvent, Events, nth_weekday
 
 if TYPE_CHECKING:
     from icalendar import Calendar, Event, Timezone
 
-    from .events import CalendarEvent, Events
 
 PRODID = "-//community-portal//events//ZH"
 REFRESH = timedelta(hours=6)
 UTC = ZoneInfo("UTC")
 STATUS = {"scheduled": "CONFIRMED", "cancelled": "CANCELLED", "postponed": "TENTATIVE"}
 
-_TAGS = re.compile(r"<[^>]+>")
-_BLANKS = re.compile(r"\n{3,}")
-
-
-def plain_text(html: str) -> str:
-    """Rendered Markdown as plain text (DESCRIPTION, search)."""
-    return _BLANKS.sub("\n\n", html_lib.unescape(_TAGS.sub("", html))).strip()
-
-
 def _rule(e: CalendarEvent) -> dict[str, Any] | None:
-    from .events import nth_weekday
-
     r = e.meta.recurrence
     if r is None:
         return None
@@ -160,7 +148,7 @@ def render(data: Events, ctx: BuildContext, html: dict[str, str] | None = None) 
         body = (html or {}).get(e.url)
         if body is None:
             body = ctx.markdown(e.meta.description) if e.meta.description.strip() else ""
-        events[e.slug] = vevent(e, ctx, host, plain_text(body))
+        events[e.slug] = vevent(e, ctx, host, html_text(body, tag=""))
     tzids = {e.slug: {e.tz.key} if not e.all_day else set() for e in data.items}
     name = ctx.t("events.feed_title", name=ctx.community.name if ctx.community else "")
 

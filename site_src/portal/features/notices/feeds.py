@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
-from ..pipeline import BuildContext, OutputFile
-
-if TYPE_CHECKING:
-    from .notices import Notice, Notices
+from ...pipeline import BuildContext, OutputFile
+from .model import Notice, Notices
 
 FEED_SIZE = 50
 

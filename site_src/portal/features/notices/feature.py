@@ -1,0 +1,43 @@
+"""Notices (通知公告): Markdown files with front matter in content/notices/.
+
+Time rules: a notice dated after "now" is not published yet (scheduled); one whose
+`expires` has passed leaves the home page and the current lists but stays in the
+monthly archive, marked expired. Notices are never put in the global navigation:
+Material renders the whole navigation into every page, so thousands of entries there
+would make the build quadratic.
+
+    model.py   front-matter schema, Notice, load()
+    pages.py   notice pages, lists, archives, home blocks
+    feeds.py   RSS, Atom, JSON Feed
+"""
+
+from __future__ import annotations
+
+from ...content import Loader
+from ...pipeline import BuildContext, Feature, HomeBlock, LightPage, NavItem, OutputFile
+from . import feeds, model, pages
+from .model import Notices
+
+
+class NoticesFeature(Feature):
+    key = "notices"
+
+    def load(self, ctx: BuildContext, loader: Loader) -> Notices:
+        return model.load(ctx, loader)
+
+    def render(self, data: Notices, ctx: BuildContext) -> list[OutputFile | LightPage]:
+        if not data.items:
+            return []
+        out, html = pages.render(data, ctx)
+        return [*out, *feeds.render(data, ctx, html)]
+
+    def nav(self, data: Notices, ctx: BuildContext) -> NavItem | None:
+        if not data.items:
+            return None
+        return NavItem(ctx.t("notices.title"), children=(
+            NavItem(ctx.t("notices.current"), "notices/index.md"),
+            NavItem(ctx.t("notices.archive"), "notices/archive.md"),
+        ))
+
+    def home(self, data: Notices, ctx: BuildContext) -> list[HomeBlock]:
+        return pages.home(data, ctx)

@@ -1,0 +1,67 @@
+"""Reading content/reports/: each period's YAML (numbers as Decimal), its CSV, the checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ...common import aware
+from ...content import Loader
+from ...pipeline import BuildContext
+from .checks import check
+from .csv_lines import read_lines_csv
+from .model import CSV_NAME, PERIOD_FILE, ExpenditureLine, Report, ReportFile, Reports, previous_period
+
+
+def load(ctx: BuildContext, loader: Loader) -> Reports:
+    """Every report in content/reports/, read exactly, checked; scheduled ones only counted."""
+    folder = ctx.content_dir / "reports"
+    community = ctx.community
+    context = {"phones": [c.phone for c in community.contacts] if community else []}
+    households = community.households if community else None
+    items: list[Report] = []
+    scheduled = 0
+    for path in sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []:
+        if not path.name.endswith((".yml", ".yaml")):
+            continue  # CSV files beside the reports, notes
+        m = PERIOD_FILE.match(path.name)
+        if not m:
+            if path.name[:4].isdigit():  # meant as a report, misnamed
+                loader.error(path, "(file name)",
+                             "the period and .yml, such as 2026-H1.yml or 2026-H2.yml",
+                             repr(path.name))
+            continue
+        period = f"{m.group(1)}-H{m.group(2)}"
+        raw = loader.yaml_file(path, decimals=True)
+        if raw is None and loader.errors and loader.errors[-1].file == loader.rel(path):
+            continue
+        lines: list[ExpenditureLine] | None = None
+        csv_sources: list[Path] = []
+        if isinstance(raw, dict) and isinstance(raw.get("expenditure_csv"), str) \
+                and CSV_NAME.match(raw["expenditure_csv"]):
+            csv_path = path.parent / raw["expenditure_csv"]
+            if not csv_path.is_file():
+                loader.error(path, "expenditure_csv", f"a file {raw['expenditure_csv']!r} beside "
+                             "the report", "no such file")
+            else:
+                lines = read_lines_csv(loader, csv_path)
+                csv_sources.append(csv_path)
+        meta = loader.model(path, ReportFile, raw, context=context)
+        if meta is None:
+            continue
+        if meta.expenditure_csv is None:
+            lines = list(meta.expenditure.lines)
+        problems = check(meta, lines, period, households)
+        for field_name, expected, found in problems:
+            loader.error(path, field_name, expected, found)
+        if problems or lines is None:
+            continue
+        published = aware(meta.published, ctx.tz)
+        if published > ctx.now:
+            scheduled += 1
+            continue
+        items.append(Report(period, path, meta, lines, published, csv_sources))
+    items.sort(key=lambda r: r.period)
+    by_period = {r.period: r for r in items}
+    for r in items:
+        r.prev = by_period.get(previous_period(r.period))
+    return Reports(items, scheduled)

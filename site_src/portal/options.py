@@ -1,0 +1,73 @@
+"""The portal plugin's options (mkdocs.yml, plugins.portal), typed once.
+
+The MkDocs adapter (plugin.py) fills one `Options` from mkdocs.yml and the environment;
+`portal-notice` reads the same from mkdocs.yml. Features read `ctx.options` and keep no
+defaults of their own.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+# Notice categories: URL slug → the name staff write in front matter.
+NOTICE_CATEGORIES = {
+    "outage": "停水停电",
+    "maintenance": "维修养护",
+    "safety": "安全提示",
+    "reminder": "温馨提示",
+    "activity": "社区活动",
+    "fees": "缴费通知",
+    "rules": "管理规定",
+}
+# Event categories: URL slug → the name staff write in content/events/*.yml.
+EVENT_CATEGORIES = {
+    "culture": "科教文化",
+    "health": "健康娱乐",
+    "festival": "文艺庆典",
+    "charity": "爱心公益",
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    content_dir: str = "content"
+    # Fixed build time (ISO 8601) for reproducible builds and tests; else env PORTAL_NOW or the clock.
+    now: str | None = None
+    timezone: str = "Asia/Shanghai"
+    notice_categories: dict[str, str] = field(default_factory=lambda: dict(NOTICE_CATEGORIES))
+    notices_per_page: int = 20
+    event_categories: dict[str, str] = field(default_factory=lambda: dict(EVENT_CATEGORIES))
+    home_latest_notices: int = 5
+    # QR codes on notices (for printing); off only to measure what they cost.
+    qr: bool = True
+    # Base URL of the suggestions API; the PORTAL_API_URL environment variable overrides it.
+    api_url: str = "http://127.0.0.1:8002"
+
+    @classmethod
+    def from_config(cls, values: dict[str, Any]) -> Options:
+        """From the plugin's config values (None: the default); PORTAL_API_URL wins."""
+        given = {f.name: values[f.name] for f in fields(cls)
+                 if values.get(f.name) is not None}
+        options = cls(**given)
+        api = (os.environ.get("PORTAL_API_URL") or options.api_url).rstrip("/")
+        return cls(**{**given, "api_url": api})
+
+    @classmethod
+    def from_mkdocs_yml(cls, root: Path) -> Options:
+        """The options as mkdocs.yml sets them (for tools that run outside a build)."""
+        try:
+            cfg = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            return cls()
+        for plugin in cfg.get("plugins", []):
+            if isinstance(plugin, dict) and "portal" in plugin:
+                return cls.from_config(dict(plugin["portal"] or {}))
+        return cls()
+
+
+DEFAULTS = Options()
