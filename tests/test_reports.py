@@ -508,3 +508,13 @@ def test_example_reports_add_up_and_the_second_half_of_2026_is_scheduled(example
     for path in (ROOT / "content" / "reports").glob("*.yml"):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"1[3-9]\d[ -]?\d{4}[ -]?\d{4}", text), f"{path}: a mobile number"
+
+
+def test_every_csv_the_site_publishes_opens_in_excel(example_site: Site) -> None:
+    """Excel on a Chinese Windows PC reads a CSV as UTF-8 only with a BOM: every CSV the
+    site publishes has one, including a staff CSV copied beside a report."""
+    files = sorted(example_site.root.rglob("*.csv"))
+    assert any("expenditure" in p.name for p in files), "the example's staff CSV is published"
+    missing = [str(p.relative_to(example_site.root)) for p in files
+               if not p.read_bytes().startswith(b"\xef\xbb\xbf")]
+    assert files and missing == []

@@ -272,7 +272,8 @@ def test_results_page_with_quadrants_nps_and_hidden_small_counts(fixture_site: B
     }, now="2026-12-06T09:00:00")
     html = site.page("surveys/quick-poll/results/")
     # clean: importance 5.00, satisfied 90 %; green: 3.00, 20 %; splits at 4.00 and 55 %
-    quadrants = re.findall(r'<tr><th scope="row">([^<]+)</th><td>([\d.]+)</td><td>([\d.]+)%</td>'
+    quadrants = re.findall(r'<tr><td>\d+</td><th scope="row">([^<]+)</th><td>([\d.]+)</td>'
+                           r'<td>([\d.]+)%</td>'
                            r'<td data-quadrant="(\w+)">', html)
     assert quadrants == [("清洁卫生", "5.00", "90.0", "strength"),
                          ("绿化养护", "3.00", "20.0", "secondary")]
@@ -319,3 +320,29 @@ def test_guessing_codes_is_rate_limited_without_revealing_them(client: Any,
     statuses = [answer(client, {"answers": ANSWERS_OK, "code": f"K7M4-QX{c}P"}, key=f"guess-key-{c}")
                 .status_code for c in "23456"]
     assert statuses == [400, 400, 400, 429, 429]
+
+
+@pytest.mark.parametrize("spread", [0.0, 0.02, 0.3])
+def test_quadrant_labels_never_overlap_even_when_items_crowd(spread: float) -> None:
+    """Eight items at (nearly) the same spot: each label goes where it overlaps no other
+    label, dot or quadrant name, or becomes the item's number from the table beside."""
+    from portal.features.surveys.results import FONT, Charts, ItemPoint, ResultsView, text_width
+    from portal.i18n import Translator
+
+    names = ["清洁卫生", "绿化养护", "安全秩序", "报修维修", "客服接待", "停车管理", "设施设备",
+             "社区活动"]
+    points = [ItemPoint(n, 4.0 + spread * i, 70 + 10 * spread * i, "strength")
+              for i, n in enumerate(names)]
+    view = ResultsView(defs.parse(yaml.safe_load(SURVEY), "quick-poll"), 100, 50.0, False, [],
+                       70.0, 10.0, points, 4.0, 70.0)
+    svg = str(Charts(view, Translator("zh")).quadrant())
+    labels = re.findall(r'<text x="([\d.]+)" y="([\d.]+)"(?: class="portal-quadrant__name")?>'
+                        r'([^<]+)</text>', svg)
+    boxes = [(float(x), float(y) - FONT, text_width(s), FONT) for x, y, s in labels]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not (a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3]
+                        and b[1] < a[1] + a[3]), (labels[boxes.index(a)], labels[boxes.index(b)])
+    shown = {s for _, _, s in labels}
+    for n, name in enumerate(names, start=1):
+        assert name in shown or str(n) in shown  # every dot is named or numbered

@@ -75,7 +75,7 @@ def render(data: Reports, ctx: BuildContext) -> list[OutputFile | LightPage]:
             search_text=f"{ctx.t('reports.title')} {label} {narrative}", html=html))
         out.append(OutputFile(f"{r.url}{r.period}.csv", figures_csv(r, ctx)))
         out.append(OutputFile(f"{r.url}{r.source.name}", r.source.read_bytes()))
-        out.extend(OutputFile(f"{r.url}{p.name}", p.read_bytes()) for p in r.csv_sources)
+        out.extend(OutputFile(f"{r.url}{p.name}", excel_csv(p.read_bytes())) for p in r.csv_sources)
     newest_first = list(reversed(data.items))
     out.append(OutputFile("reports/index.md", ctx.env.get_template("portal/reports_index.md").render(
         reports=newest_first, page="reports/", label=lambda p: period_label(ctx, p), **common)))
@@ -213,5 +213,13 @@ def figures_csv(r: Report, ctx: BuildContext) -> bytes:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerows(
         [[f"{c:.2f}" if isinstance(c, Decimal) else c for c in row] for row in rows])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    return (BOM + buf.getvalue()).encode("utf-8")
 
+
+BOM = "\ufeff"
+
+
+def excel_csv(raw: bytes) -> bytes:
+    """A staff CSV as published: UTF-8 with a BOM, so Excel on a Chinese Windows PC reads
+    it (the loader has checked that it is UTF-8)."""
+    return (BOM + raw.decode("utf-8").lstrip(BOM)).encode("utf-8")

@@ -108,27 +108,73 @@ def build(survey: Survey, counters: dict[str, int], responses: int,
                        views, overall, nps, points, x_split, y_split)
 
 
+# Charts are drawn 320 units wide: on a 360 px phone they render at about that width, so
+# 13-unit text reads at 13 px or more; on a desktop they grow to at most 36rem.
+WIDTH = 320
+FONT = 13
+
+
+def text_width(text: str, size: float = FONT) -> float:
+    """Estimated advance of a label: CJK and full-width characters 1 em, others 0.6 em."""
+    return sum(size if ord(ch) > 0x2E7F else size * 0.6 for ch in text)
+
+
+Box = tuple[float, float, float, float]  # x, y (top), width, height
+
+
+def _clash(a: Box, b: Box) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def place_label(x: float, y: float, width: float, taken: list[Box], area: Box,
+                size: float = FONT, rings: int = 3) -> tuple[float, float] | None:
+    """Where a label of `width` beside the dot at (x, y) overlaps nothing placed yet: right,
+    left, above, below, then further out. Returns its start and baseline, or None."""
+    h = size + 2
+    for ring in (1.0 + 1.2 * r for r in range(rings)):
+        d = 7 * ring
+        for lx, top in ((x + d, y - h / 2), (x - d - width, y - h / 2), (x - width / 2, y - d - h),
+                        (x - width / 2, y + d), (x + d, y - d - h), (x + d, y + d),
+                        (x - d - width, y - d - h), (x - d - width, y + d)):
+            box = (lx, top, width, h)
+            inside = (area[0] <= lx and lx + width <= area[0] + area[2]
+                      and area[1] <= top and top + h <= area[1] + area[3])
+            if inside and not any(_clash(box, t) for t in taken):
+                taken.append(box)
+                return lx, top + size * 0.88
+    return None
+
+
 class Charts:
-    """Inline SVG, drawn at build time; every chart has a table beside it."""
+    """Inline SVG, drawn at build time; every chart has a table beside it with the full
+    names (a chart may shorten a name to keep its labels apart)."""
 
     def __init__(self, view: ResultsView, t: Any) -> None:
         self.view, self.t = view, t
 
     def bars(self, qv: QuestionView) -> Markup:
+        """One bar per answer; short answers (1-5, 0-10) left of their bar, longer ones above."""
         rows = qv.rows
-        height = 26 * len(rows) + 8
-        label_w = 150 if qv.q.kind in ("single", "multiple") else 40
-        width = 520
-        scale = (width - label_w - 60) / 100
-        parts = [f'<svg class="portal-chart" viewBox="0 0 {width} {height}" role="img" '
+        inline = all(text_width(str(value)) <= 2 * FONT for value, _, _ in rows)
+        label_w = 2.4 * FONT if inline else 0
+        value_w = text_width("100.0%") + 6
+        scale = (WIDTH - label_w - value_w) / 100
+        row_h = 24 if inline else 42
+        height = row_h * len(rows) + 4
+        parts = [f'<svg class="portal-chart" viewBox="0 0 {WIDTH} {height}" role="img" '
                  f'aria-labelledby="chart-{qv.q.id}"><title id="chart-{qv.q.id}">'
                  f'{escape(self.t("surveys.chart_of", q=qv.q.text))}</title>']
         for i, (value, _count, pct) in enumerate(rows):
-            y = 4 + i * 26
-            parts.append(f'<text x="{label_w - 6}" y="{y + 16}" text-anchor="end">{escape(value)}</text>'
-                         f'<rect x="{label_w}" y="{y + 3}" width="{pct * scale:.1f}" height="18" '
+            y = 2 + i * row_h
+            bar_y = y + 3 if inline else y + 20
+            if inline:
+                parts.append(f'<text x="{label_w - 6:.0f}" y="{bar_y + 13}" text-anchor="end">'
+                             f'{escape(value)}</text>')
+            else:
+                parts.append(f'<text x="0" y="{y + 14}">{escape(value)}</text>')
+            parts.append(f'<rect x="{label_w:.0f}" y="{bar_y}" width="{pct * scale:.1f}" height="17" '
                          f'class="portal-chart__bar"/>'
-                         f'<text x="{label_w + pct * scale + 4:.1f}" y="{y + 16}">{pct:.1f}%</text>')
+                         f'<text x="{label_w + pct * scale + 4:.1f}" y="{bar_y + 13}">{pct:.1f}%</text>')
         parts.append("</svg>")
         return Markup("".join(parts))
 
@@ -136,45 +182,56 @@ class Charts:
         v = self.view
         if not v.points or v.x_split is None or v.y_split is None:
             return Markup("")
-        w, h, pad = 560, 420, 50
+        w, h = WIDTH, 300
+        left, top, right, bottom = 22, 4, w - 2, h - 24  # the plot; axis names outside it
         xs = [p.importance for p in v.points]
         ys = [p.satisfied for p in v.points]
         x0, x1 = min([*xs, v.x_split]) - 0.3, max([*xs, v.x_split]) + 0.3
         y0, y1 = min([*ys, v.y_split]) - 5, max([*ys, v.y_split]) + 5
 
         def px(x: float) -> float:
-            return pad + (x - x0) / (x1 - x0) * (w - 2 * pad)
+            return left + (x - x0) / (x1 - x0) * (right - left)
 
         def py(y: float) -> float:
-            return h - pad - (y - y0) / (y1 - y0) * (h - 2 * pad)
+            return bottom - (y - y0) / (y1 - y0) * (bottom - top)
 
         sx, sy = px(v.x_split), py(v.y_split)
         t = self.t
+        area: Box = (left + 2, top + 2, right - left - 4, bottom - top - 4)
+        taken: list[Box] = [(px(p.importance) - 5, py(p.satisfied) - 5, 10, 10) for p in v.points]
         parts = [f'<svg class="portal-chart portal-quadrant" viewBox="0 0 {w} {h}" role="img" '
                  f'aria-labelledby="quadrant-title"><title id="quadrant-title">'
                  f'{escape(t("surveys.quadrant_alt"))}</title>',
-                 f'<rect x="{pad}" y="{pad}" width="{w - 2 * pad}" height="{h - 2 * pad}" '
+                 f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" '
                  f'class="portal-quadrant__frame"/>',
-                 f'<line x1="{sx:.1f}" y1="{pad}" x2="{sx:.1f}" y2="{h - pad}" '
+                 f'<line x1="{sx:.1f}" y1="{top}" x2="{sx:.1f}" y2="{bottom}" '
                  f'class="portal-quadrant__split"/>',
-                 f'<line x1="{pad}" y1="{sy:.1f}" x2="{w - pad}" y2="{sy:.1f}" '
-                 f'class="portal-quadrant__split"/>',
-                 f'<text x="{w - pad - 6}" y="{pad + 18}" text-anchor="end" class="portal-quadrant__name">'
-                 f'{escape(t("surveys.q.strength"))}</text>',
-                 f'<text x="{w - pad - 6}" y="{h - pad - 8}" text-anchor="end" class="portal-quadrant__name">'
-                 f'{escape(t("surveys.q.improve"))}</text>',
-                 f'<text x="{pad + 6}" y="{pad + 18}" class="portal-quadrant__name">'
-                 f'{escape(t("surveys.q.maintain"))}</text>',
-                 f'<text x="{pad + 6}" y="{h - pad - 8}" class="portal-quadrant__name">'
-                 f'{escape(t("surveys.q.secondary"))}</text>',
-                 f'<text x="{w / 2}" y="{h - 12}" text-anchor="middle">'
-                 f'{escape(t("surveys.importance_axis"))}</text>',
-                 f'<text x="14" y="{h / 2}" text-anchor="middle" transform="rotate(-90 14 {h / 2})">'
-                 f'{escape(t("surveys.satisfaction_axis"))}</text>']
-        for p in v.points:
-            parts.append(f'<circle cx="{px(p.importance):.1f}" cy="{py(p.satisfied):.1f}" r="5" '
-                         f'class="portal-quadrant__dot portal-quadrant__dot--{p.quadrant}"/>'
-                         f'<text x="{px(p.importance) + 8:.1f}" y="{py(p.satisfied) + 4:.1f}">'
-                         f'{escape(p.item)}</text>')
+                 f'<line x1="{left}" y1="{sy:.1f}" x2="{right}" y2="{sy:.1f}" '
+                 f'class="portal-quadrant__split"/>']
+        # the quadrants' short names in their corners
+        for key, at_right, at_top in (("strength", True, True), ("improve", True, False),
+                                      ("maintain", False, True), ("secondary", False, False)):
+            name = t(f"surveys.q_short.{key}")
+            nw = text_width(name)
+            nx = right - 4 - nw if at_right else left + 4
+            ny = top + 4 if at_top else bottom - 4 - FONT - 2
+            taken.append((nx, ny, nw, FONT + 2))
+            parts.append(f'<text x="{nx:.1f}" y="{ny + FONT * 0.88:.1f}" '
+                         f'class="portal-quadrant__name">{escape(name)}</text>')
+        parts += [f'<text x="{(left + right) / 2:.1f}" y="{h - 6}" text-anchor="middle">'
+                  f'{escape(t("surveys.importance_axis"))}</text>',
+                  f'<text x="14" y="{(top + bottom) / 2:.1f}" text-anchor="middle" '
+                  f'transform="rotate(-90 14 {(top + bottom) / 2:.1f})">'
+                  f'{escape(t("surveys.satisfaction_axis"))}</text>']
+        for n, p in enumerate(v.points, start=1):
+            cx, cy = px(p.importance), py(p.satisfied)
+            parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="5" '
+                         f'class="portal-quadrant__dot portal-quadrant__dot--{p.quadrant}"/>')
+            # the item's name where it fits; else its number from the table beside
+            for label, rings in ((p.item, 3), (str(n), 8)):
+                spot = place_label(cx, cy, text_width(label), taken, area, rings=rings)
+                if spot is not None:
+                    parts.append(f'<text x="{spot[0]:.1f}" y="{spot[1]:.1f}">{escape(label)}</text>')
+                    break
         parts.append("</svg>")
         return Markup("".join(parts))
