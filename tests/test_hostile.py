@@ -292,8 +292,11 @@ def test_staff_cli_strips_control_characters_and_escapes(service: CaseService) -
     assert code == 201
     service.set_status(receipt["receipt"], "resolved", "已修好")
     # Staff-side text can carry anything (written by another tool, pasted from a chat).
-    service.store.set_case(receipt["receipt"], {"reply": "\x1b[2J\x1b[31m清屏\x07",
-                                                "department": "工程部\x1b]0;title\x07"})
+    case = service.store.case(receipt["receipt"])
+    assert case is not None
+    service.store.update_case(receipt["receipt"], case["version"],
+                              {"reply": "\x1b[2J\x1b[31m清屏\x07",
+                               "department": "工程部\x1b]0;title\x07"})
     outputs = []
     for args in (["show", receipt["receipt"]], ["list", "--month", "2026-11"]):
         out = io.StringIO()

@@ -7,10 +7,11 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from portal_contracts import messages
-from portal_contracts.clock import iso, local_month
+from portal_contracts.clock import from_local, iso, local_month
 
 from .errors import ApiError, Conflict, Invalid, NotFound, RateLimited
 from .receipts import digest, normalise, receipt_for
@@ -74,7 +75,9 @@ class CaseService:
             "body": data["body"], "building": data["building"], "anonymous": data["anonymous"],
             "status": "received", "created_at": created, "respond_by": iso(now + hours * 3600),
             "respond_within_hours": hours,
-            "timeline": [{"at": created, "status": "received", "note": ""}],
+            "timeline": [{"at": created, "status": "received", "note": "", "by": "",
+                          "public": True}],
+            "channel": "web", "reopened": 0,
             "idem": digest(key), "req": request_hash,
         }
 
@@ -113,53 +116,208 @@ class CaseService:
             raise Conflict("not_resolved", "A case can be rated once it is resolved.") from None
         return public(updated)
 
-    # --- staff (the staff tools; the public API has no staff routes) ----------------------
+    # --- staff: the desk (staff API) and portal-cases share these ---------------------------
+    #
+    # Every change names who made it (`by`, kept in the timeline the owner never sees in
+    # full) and the version of the case it was made on: when someone changed the case in
+    # between, the change is refused with 409 and nothing is written. `version=None` reads
+    # the current version first (the command line's "last read wins").
+
+    def enter_for_owner(self, body: Any, channel: str, idempotency_key: str | None, by: str
+                        ) -> tuple[int, dict[str, Any]]:
+        """A case taken by phone or at the counter: the same record and receipt code as
+        one sent on the portal, so the owner can follow it; no rate limit."""
+        if channel not in messages.CHANNELS or channel == "web":
+            raise Invalid("channel", "Channel is 'phone' or 'counter'.")
+        data = messages.suggestion(body)
+        messages.no_honeypot(data.pop("website"))
+        key = messages.idempotency_key(idempotency_key, os.urandom(16).hex())
+        request_hash = digest(json.dumps(data, sort_keys=True, ensure_ascii=False))
+        now = self.clock()
+        contact = dict(data["contact"])
+        if data["unit"]:
+            contact["unit"] = data["unit"]
+        for attempt in range(3):
+            receipt = receipt_for(self.settings.secret, "staff:" + key, attempt)
+            case = self._case_fields(receipt, data, key, request_hash, now)
+            case.update(channel=channel, entered_by=by)
+            case["timeline"][0]["by"] = by
+            try:
+                self.store.create_case(case, local_month(now), contact or None,
+                                       int(now + CONTACT_RETENTION_DAYS * 86400), None)
+                return 201, self._receipt(case)
+            except Refused:
+                existing = self.store.case(receipt)
+                if existing is not None and existing.get("idem") == digest(key):
+                    return 200, self._receipt(existing)
+        raise Conflict("receipt_collision", "Could not allocate a receipt code; please retry.")
 
     def staff_view(self, receipt_text: str) -> dict[str, Any]:
         case = self._case(receipt_text)
-        return {**case, "contact": self.store.contact(case["receipt"])}
+        return {**case, "contact": self.store.contact(case["receipt"]),
+                "overdue": overdue(case, self.clock())}
 
-    def assign(self, receipt_text: str, grade: int | None, department: str | None) -> dict[str, Any]:
+    def queue(self) -> list[dict[str, Any]]:
+        """Open cases, overdue first, then by their answer deadline (computed here)."""
+        now = self.clock()
+        cases = [{**c, "overdue": overdue(c, now)} for c in self.store.open_cases()]
+        return sorted(cases, key=lambda c: (not c["overdue"], c["respond_by"], c["receipt"]))
+
+    def _change(self, receipt_text: str, version: int | None, fields: dict[str, Any],
+                event: dict[str, Any] | None, add: dict[str, int] | None = None,
+                close: bool = False, case: dict[str, Any] | None = None) -> dict[str, Any]:
+        case = case or self._case(receipt_text)
+        expected = int(case.get("version", 0)) if version is None else version
+        try:
+            return self.store.update_case(case["receipt"], expected, fields, event, add, close)
+        except Refused:
+            raise Conflict("changed", "Someone changed this case since you opened it; "
+                           "reload it and try again.") from None
+
+    def _event(self, status: str, by: str, note: str = "", internal: str = "",
+               public: bool = True) -> dict[str, Any]:
+        event: dict[str, Any] = {"at": iso(self.clock()), "status": status, "note": note,
+                                 "by": by, "public": public}
+        if internal:
+            event["internal"] = internal
+        return event
+
+    def grade(self, receipt_text: str, grade: int, by: str, version: int | None = None
+              ) -> dict[str, Any]:
+        if isinstance(grade, bool) or grade not in messages.GRADES:
+            raise Invalid("grade", "Grade is 1 (general) to 4 (critical).")
+        case = self._case(receipt_text)
+        return self._change(receipt_text, version, {"grade": grade},
+                            self._event(case["status"], by, internal=f"grade {grade}",
+                                        public=False), case=case)
+
+    def assign(self, receipt_text: str, grade: int | None, department: str | None,
+               by: str = "", version: int | None = None, assignee: str | None = None
+               ) -> dict[str, Any]:
+        """Grade (1-4) and give the case to a department and one accountable person (派单)."""
         case = self._case(receipt_text)
         fields: dict[str, Any] = {}
         if grade is not None:
-            if grade not in messages.GRADES:
+            if isinstance(grade, bool) or grade not in messages.GRADES:
                 raise Invalid("grade", "Grade is 1 (general) to 4 (critical).")
             fields["grade"] = grade
         if department:
-            fields["department"] = department
-        if case["status"] == "received" and department:
-            return self.set_status(receipt_text, "assigned", "", fields)
+            fields["department"] = messages.Text(1, 30).check("department", department)
+        if assignee:
+            fields["assignee"] = messages.Text(1, 60).check("assignee", assignee)
         if not fields:
-            raise Invalid("grade", "Give a grade or a department.")
-        return self.store.set_case(case["receipt"], fields)
+            raise Invalid("grade", "Give a grade, a department or a person.")
+        status = case["status"]
+        if status == "received" and department:
+            status = fields["status"] = "assigned"
+        return self._change(receipt_text, version, fields, self._event(
+            status, by, internal=", ".join(f"{k} {v}" for k, v in fields.items()),
+            public=status != case["status"]), case=case)
 
-    def set_status(self, receipt_text: str, status: str, reply: str,
-                   extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    def reply(self, receipt_text: str, text: str, by: str, version: int | None = None,
+              status: str | None = None) -> dict[str, Any]:
+        """A reply the owner reads on the status page (答复); the first one is what the
+        committed answer time is measured by."""
+        text = messages.Text(2, 2000).check("reply", text) or ""
+        bad = messages.forbidden_phrases(text)
+        if bad:
+            raise Invalid("reply", f"The reply says '{bad[0]}' ({messages.FORBIDDEN[bad[0]]}), "
+                          "which staff must never answer; rephrase it.", "forbidden_phrase")
+        case = self._case(receipt_text)
+        status = status or ("in_progress" if case["status"] in ("received", "assigned")
+                            else case["status"])
+        if status not in ("in_progress", "resolved"):
+            raise Invalid("status", "A reply leaves the case in progress or resolved.")
+        now = iso(self.clock())
+        fields: dict[str, Any] = {"reply": text, "status": status}
+        if "first_reply_at" not in case:
+            fields["first_reply_at"] = now
+        if status == "resolved":
+            fields["resolved_at"] = now
+        return self._change(receipt_text, version, fields,
+                            self._event(status, by, note=text), case=case)
+
+    def note(self, receipt_text: str, text: str, by: str, version: int | None = None
+             ) -> dict[str, Any]:
+        """An internal note: staff see it, the owner never does."""
+        text = messages.Text(1, 2000).check("note", text) or ""
+        case = self._case(receipt_text)
+        return self._change(receipt_text, version, {}, self._event(
+            case["status"], by, internal=text, public=False), case=case)
+
+    def set_status(self, receipt_text: str, status: str, reply: str, by: str = "",
+                   version: int | None = None) -> dict[str, Any]:
+        """Move a case on (with an optional reply); closing goes through close()."""
         if status not in messages.STATUSES:
             raise Invalid("status", f"Status is one of {', '.join(messages.STATUSES)}.")
-        case = self._case(receipt_text)
-        now = iso(self.clock())
-        fields: dict[str, Any] = {"status": status, **(extra or {})}
+        if status == "closed":
+            return self.close(receipt_text, by, version)
         if reply:
-            fields["reply"] = reply
-        if "first_response_at" not in case and status != "received":
-            fields["first_response_at"] = now
-        if status in ("resolved", "closed") and "resolved_at" not in case:
-            fields["resolved_at"] = now
-        return self.store.set_case(case["receipt"], fields,
-                                   {"at": now, "status": status, "note": reply})
-
-    def follow_up(self, receipt_text: str, note: str) -> dict[str, Any]:
-        """Record the follow-up call (回访) the company owes every resolved case."""
+            return self.reply(receipt_text, reply, by, version,
+                              status if status in ("in_progress", "resolved") else None)
         case = self._case(receipt_text)
-        try:
-            return self.store.record_follow_up(case["receipt"], iso(self.clock()), note)
-        except Refused:
-            raise Conflict("not_resolved", "Follow up once the case is resolved.") from None
+        fields: dict[str, Any] = {"status": status}
+        if status == "resolved" and "resolved_at" not in case:
+            fields["resolved_at"] = iso(self.clock())
+        return self._change(receipt_text, version, fields, self._event(status, by), case=case)
+
+    def follow_up(self, receipt_text: str, note: str, result: str = "satisfied", by: str = "",
+                  version: int | None = None, retry_at: str | None = None) -> dict[str, Any]:
+        """The follow-up call (回访) every resolved case gets. Dissatisfied: the case goes
+        back to in progress (reopened); unreachable: the call is due again at `retry_at`."""
+        if result not in messages.FOLLOWUP_RESULTS:
+            raise Invalid("result", "Result is satisfied, dissatisfied or unreachable.")
+        note = messages.Text(0, 500, required=False).check("note", note) or ""
+        case = self._case(receipt_text)
+        if case["status"] not in ("resolved", "closed"):
+            raise Conflict("not_resolved", "Follow up once the case is resolved.")
+        now = iso(self.clock())
+        record = {"at": now, "result": result, "note": note, "by": by}
+        fields: dict[str, Any] = {"followups": [*case.get("followups", []), record],
+                                  "followup_result": result, "followup_note": note}
+        add: dict[str, int] = {}
+        status = case["status"]
+        if result == "unreachable":
+            if not retry_at:
+                raise Invalid("retry_at", "Say when to call again.")
+            fields["next_followup_at"] = _when(retry_at)
+        else:
+            fields["followed_up_at"] = now
+            fields["next_followup_at"] = ""
+            if result == "dissatisfied":
+                status = fields["status"] = "in_progress"
+                add["reopened"] = 1
+        return self._change(receipt_text, version, fields, self._event(
+            status, by, internal=f"follow-up: {result} {note}".strip(),
+            public=status != case["status"]), add, case=case)
+
+    def close(self, receipt_text: str, by: str, version: int | None = None) -> dict[str, Any]:
+        """归档: only a resolved case whose owner said, on the follow-up call, they are satisfied."""
+        case = self._case(receipt_text)
+        if case["status"] != "resolved" or case.get("followup_result") != "satisfied":
+            raise Conflict("no_follow_up", "A case closes only after a follow-up call in "
+                           "which the owner is satisfied.")
+        return self._change(receipt_text, version, {"status": "closed", "closed_at":
+                                                    iso(self.clock())},
+                            self._event("closed", by), close=True, case=case)
 
     def month(self, month: str) -> list[dict[str, Any]]:
         return sorted(self.store.cases_in_month(month), key=lambda c: c["created_at"])
+
+
+def overdue(case: dict[str, Any], now: float) -> bool:
+    """Past the committed answer time without a reply the owner can see."""
+    return "first_reply_at" not in case and case["status"] != "closed" \
+        and case["respond_by"] < iso(now)
+
+
+def _when(text: str) -> str:
+    """A local date-time the desk sends ('2026-11-24T09:30') as the API stores it."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise Invalid("retry_at", "A date and time such as 2026-11-24T09:30.") from None
+    return iso(from_local(moment))
 
 
 def public(case: dict[str, Any]) -> dict[str, Any]:
@@ -172,8 +330,9 @@ def public(case: dict[str, Any]) -> dict[str, Any]:
         "respond_by": case["respond_by"],
         "status": case["status"],
         "reply": case.get("reply", ""),
+        # what staff did, never who, and never their internal notes
         "timeline": [{"at": t["at"], "status": t["status"], "note": t.get("note", "")}
-                     for t in case.get("timeline", [])],
+                     for t in case.get("timeline", []) if t.get("public", True)],
         "can_rate": case["status"] in ("resolved", "closed") and not feedback,
         "rating": int(feedback["rating"]) if feedback else None,
     }

@@ -2,12 +2,16 @@
 
     item            PK                     SK                   other attributes
     case            CASE#<receipt>         CASE                 GSI1PK=MONTH#<yyyy-mm>,
-                                                                GSI1SK=<created>#<receipt>
+                                                                GSI1SK=<created>#<receipt>;
+                                                                while open: GSI2PK=OPEN,
+                                                                GSI2SK=<respond_by>#<receipt>;
+                                                                version (+1 on every change)
     contact         CASE#<receipt>         PII                  ttl (retention; DynamoDB deletes it)
     rate counter    RATE#<sha256(client)>  W#<window>           n, ttl (window end)
     survey code     SURVEY#<id>            CODE#<sha256(code)>  used (the code itself is never stored)
     survey answer   SURVEY#<id>            RESP#<hmac(key)>     answers, day, req; no code, no time
     survey counter  SURVEY#<id>            COUNT#<0..7>         n, a:<question>, q:<question>:<answer>
+    canned reply    CANNED                 REPLY#<id>           title, text, updated_by, updated_at
 
 A submission is one TransactWriteItems: count the client's submission in its window
 (refused past the limit), put the case if no case has that receipt, put the contact
@@ -42,11 +46,16 @@ TABLE_DEFINITION: dict[str, Any] = {
     "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"},
                   {"AttributeName": "SK", "KeyType": "RANGE"}],
     "AttributeDefinitions": [{"AttributeName": n, "AttributeType": "S"}
-                             for n in ("PK", "SK", "GSI1PK", "GSI1SK")],
+                             for n in ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK")],
     "GlobalSecondaryIndexes": [{
-        "IndexName": "GSI1",
+        "IndexName": "GSI1",  # cases by month
         "KeySchema": [{"AttributeName": "GSI1PK", "KeyType": "HASH"},
                       {"AttributeName": "GSI1SK", "KeyType": "RANGE"}],
+        "Projection": {"ProjectionType": "ALL"},
+    }, {
+        "IndexName": "GSI2",  # the open-case queue (sparse: a closed case leaves it)
+        "KeySchema": [{"AttributeName": "GSI2PK", "KeyType": "HASH"},
+                      {"AttributeName": "GSI2SK", "KeyType": "RANGE"}],
         "Projection": {"ProjectionType": "ALL"},
     }],
     "BillingMode": "PAY_PER_REQUEST",
@@ -142,22 +151,23 @@ class Store:
     # --- cases -----------------------------------------------------------------------------
 
     def create_case(self, case: dict[str, Any], month: str, contact: dict[str, Any] | None,
-                    contact_expires: int, w: Window) -> None:
-        """Count the submission, put the case unless its receipt exists, put the contact.
+                    contact_expires: int, w: Window | None) -> None:
+        """Count the submission (`w`; None for a case staff enter), put the case unless its
+        receipt exists, put the contact.
 
         Refused("rate") past the limit, Refused("case") when the receipt is taken."""
         receipt = case["receipt"]
         item = {**_case_key(receipt), "GSI1PK": f"MONTH#{month}",
-                "GSI1SK": f"{case['created_at']}#{receipt}", **case}
-        items: list[dict[str, Any]] = [
-            self._count_item(w),
-            {"Put": {"TableName": self.table, "Item": to_item(item),
-                     "ConditionExpression": "attribute_not_exists(PK)"}},
-        ]
+                "GSI1SK": f"{case['created_at']}#{receipt}",
+                "GSI2PK": "OPEN", "GSI2SK": f"{case['respond_by']}#{receipt}",
+                "version": 1, **case}
+        items: list[dict[str, Any]] = [] if w is None else [self._count_item(w)]
+        items.append({"Put": {"TableName": self.table, "Item": to_item(item),
+                              "ConditionExpression": "attribute_not_exists(PK)"}})
         if contact:
             pii = {"PK": f"CASE#{receipt}", "SK": "PII", **contact, TTL_ATTRIBUTE: contact_expires}
             items.append({"Put": {"TableName": self.table, "Item": to_item(pii)}})
-        self._transact(items, ("rate", "case", "contact"))
+        self._transact(items, ("rate", "case", "contact") if w else ("case", "contact"))
 
     def case(self, receipt: str) -> dict[str, Any] | None:
         return self._get(_case_key(receipt))
@@ -172,29 +182,58 @@ class Store:
         return self._query(IndexName="GSI1", KeyConditionExpression="GSI1PK = :pk",
                            ExpressionAttributeValues=to_item({":pk": f"MONTH#{month}"}))
 
+    def open_cases(self) -> list[dict[str, Any]]:
+        """Every case not closed yet, the earliest answer deadline first (index GSI2)."""
+        return self._query(IndexName="GSI2", KeyConditionExpression="GSI2PK = :pk",
+                           ExpressionAttributeValues=to_item({":pk": "OPEN"}))
+
     def rate_case(self, receipt: str, feedback: dict[str, Any]) -> dict[str, Any]:
         """The owner's rating, once, of a resolved or closed case; Refused otherwise."""
-        return self._update(_case_key(receipt), "SET feedback = :f", {":f": feedback, **_CLOSED},
+        return self._update(_case_key(receipt), "SET feedback = :f ADD #ver :one",
+                            {":f": feedback, ":one": 1, **_CLOSED},
                             "attribute_not_exists(feedback) AND (#s = :resolved OR #s = :closed)",
-                            {"#s": "status"})
+                            {"#s": "status", "#ver": "version"})
 
-    def set_case(self, receipt: str, fields: dict[str, Any],
-                 event: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Set fields of a case (grade, department, status, reply, times…), adding `event`
-        to its timeline."""
+    def update_case(self, receipt: str, version: int, fields: dict[str, Any],
+                    event: dict[str, Any] | None = None, add: dict[str, int] | None = None,
+                    close: bool = False) -> dict[str, Any]:
+        """Change a case that is still at `version` (Refused when someone changed it since):
+        set `fields`, add to counters (`add`), append `event` to the timeline; `close`
+        takes it out of the open queue. The version goes up by one."""
+        names = {f"#f{i}": name for i, name in enumerate(fields)} | {"#ver": "version"}
+        values: dict[str, Any] = {f":f{i}": v for i, v in enumerate(fields.values())}
+        values[":one"] = 1
         sets = [f"#f{i} = :f{i}" for i in range(len(fields))]
-        names = {f"#f{i}": name for i, name in enumerate(fields)}
-        values = {f":f{i}": value for i, value in enumerate(fields.values())}
         if event is not None:
             sets.append("timeline = list_append(timeline, :t)")
             values[":t"] = [event]
-        return self._update(_case_key(receipt), "SET " + ", ".join(sets), values, None, names)
+        adds = ["#ver :one"]
+        for i, (name, n) in enumerate((add or {}).items()):
+            names[f"#a{i}"] = name
+            values[f":a{i}"] = n
+            adds.append(f"#a{i} :a{i}")
+        expression = ("SET " + ", ".join(sets) + " " if sets else "") + "ADD " + ", ".join(adds)
+        if close:
+            expression += " REMOVE GSI2PK, GSI2SK"
+        if version:
+            condition = "#ver = :expected"
+            values[":expected"] = version
+        else:  # cases stored before versions were kept
+            condition = "attribute_exists(PK) AND attribute_not_exists(#ver)"
+        return self._update(_case_key(receipt), expression, values, condition, names)
 
-    def record_follow_up(self, receipt: str, at: str, note: str) -> dict[str, Any]:
-        """The follow-up call (回访) of a resolved or closed case; Refused otherwise."""
-        return self._update(_case_key(receipt), "SET followed_up_at = :now, followup_note = :n",
-                            {":now": at, ":n": note, **_CLOSED},
-                            "#s = :resolved OR #s = :closed", {"#s": "status"})
+    # --- canned replies ----------------------------------------------------------------------
+
+    def canned_replies(self) -> list[dict[str, Any]]:
+        return [{k: v for k, v in item.items() if k not in ("PK", "SK")}
+                for item in self._prefix("CANNED", "REPLY#")]
+
+    def put_canned_reply(self, reply: dict[str, Any]) -> None:
+        self._call("put_item", Item=to_item({"PK": "CANNED", "SK": f"REPLY#{reply['id']}",
+                                             **reply}))
+
+    def delete_canned_reply(self, reply_id: str) -> None:
+        self._call("delete_item", Key=to_item({"PK": "CANNED", "SK": f"REPLY#{reply_id}"}))
 
     # --- surveys ---------------------------------------------------------------------------
 

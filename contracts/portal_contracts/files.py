@@ -164,6 +164,9 @@ class MonthSummary:
     ratings: int = 0
     satisfied_pct: float | None = None
     mean_rating: float | None = None
+    followups: int = 0
+    followup_satisfied_pct: float | None = None
+    reopened_pct: float | None = None
 
 
 PCT = number(0, 100)
@@ -182,6 +185,9 @@ MONTH_SUMMARY: dict[str, tuple[Rule, Any]] = {
     "ratings": (count, 0),
     "satisfied_pct": (PCT, None),
     "mean_rating": (number(1, 5), None),
+    "followups": (count, 0),
+    "followup_satisfied_pct": (PCT, None),
+    "reopened_pct": (PCT, None),
 }
 
 

@@ -27,6 +27,11 @@ RESPONSE_HOURS = {"service_request": 2, "complaint": 24, "suggestion": 72, "prai
 STATUSES = ("received", "assigned", "in_progress", "resolved", "closed")
 # 定级: how serious a case is (DOMAIN.md).
 GRADES = {1: "一般", 2: "重要", 3: "严重", 4: "重大"}
+# 回访: the follow-up call every case gets; a dissatisfied owner reopens the case.
+FOLLOWUP_RESULTS = {"satisfied": "满意", "dissatisfied": "不满意（重新派单）",
+                    "unreachable": "未接通（约定再打）"}
+# How a case reached the company: the portal, or staff entering it for the owner.
+CHANNELS = {"web": "网上", "phone": "电话", "counter": "前台"}
 
 # DOMAIN.md: answers staff must never give. A reply containing one is refused.
 FORBIDDEN = {

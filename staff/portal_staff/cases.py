@@ -7,7 +7,8 @@ TABLE_NAME (and DYNAMODB_ENDPOINT for DynamoDB Local) or pass --table / --endpoi
     portal-cases show K7M4-QX9P                 # with the private contact details
     portal-cases assign K7M4-QX9P --grade 2 --department 工程部
     portal-cases status K7M4-QX9P in_progress --reply "已安排师傅明早上门。"
-    portal-cases followup K7M4-QX9P --note "电话回访，业主满意"
+    portal-cases followup K7M4-QX9P --result satisfied --note "电话回访，业主满意"
+    portal-cases close K7M4-QX9P                # only after a satisfied follow-up
     portal-cases export --month 2026-11 --out 2026-11.csv
     portal-cases summary --month 2026-11        # writes content/reports/suggestions/2026-11.yml
 
@@ -18,11 +19,10 @@ from __future__ import annotations
 
 import argparse
 import csv
+import getpass
 import io
 import os
-import statistics
 import sys
-from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,48 +30,13 @@ from typing import Any
 import yaml
 
 from portal_contracts import messages as schema
-from portal_contracts.clock import hours_between, local_month, local_time
+from portal_contracts.clock import local_month, local_time
 from portal_contracts.messages import FORBIDDEN, GRADES, forbidden_phrases
 from portal_domain.cases import CaseService
 from portal_domain.errors import ApiError, Invalid, NotFound, Unavailable
+from portal_domain.figures import summarise
 from portal_domain.settings import Settings
 from portal_domain.store import Store, staff_client
-
-
-def summarise(month: str, cases: list[dict[str, Any]], published: str) -> dict[str, Any]:
-    """Counts and service figures for one month; nothing that identifies an owner."""
-    first = [hours_between(c["created_at"], c["first_response_at"]) for c in cases
-             if c.get("first_response_at")]
-    resolved = [c for c in cases if c.get("resolved_at")]
-    to_resolve = [hours_between(c["created_at"], c["resolved_at"]) for c in resolved]
-    followed = [c for c in resolved if c.get("followed_up_at")]
-    ratings = [int(c["feedback"]["rating"]) for c in cases if c.get("feedback")]
-    on_time = [c for c in cases if c.get("first_response_at")
-               and c["first_response_at"] <= c["respond_by"]]
-
-    def median(xs: list[float]) -> float | None:
-        return round(statistics.median(xs), 1) if xs else None
-
-    def share(part: int, whole: int) -> float | None:
-        return round(100 * part / whole, 1) if whole else None
-
-    return {
-        "month": month,
-        "published": published,
-        "received": len(cases),
-        "by_kind": {k: n for k in schema.KINDS if (n := sum(c["kind"] == k for c in cases))},
-        "by_category": dict(sorted(Counter(c["category"] for c in cases).items())),
-        "by_grade": {int(g): n for g, n in sorted(Counter(
-            int(c["grade"]) for c in cases if c.get("grade")).items())},
-        "resolved": len(resolved),
-        "responded_on_time_pct": share(len(on_time), len(first)),
-        "median_hours_to_first_response": median(first),
-        "median_hours_to_resolution": median(to_resolve),
-        "followup_rate_pct": share(len(followed), len(resolved)),
-        "ratings": len(ratings),
-        "satisfied_pct": share(sum(r >= 4 for r in ratings), len(ratings)),
-        "mean_rating": round(statistics.mean(ratings), 2) if ratings else None,
-    }
 
 
 def _service(args: argparse.Namespace) -> CaseService:
@@ -117,14 +82,19 @@ def main(argv: list[str] | None = None, out: Any = None, now: datetime | None = 
     p.add_argument("receipt")
     p.add_argument("--grade", type=int, choices=sorted(GRADES))
     p.add_argument("--department")
+    p.add_argument("--person", help="the one accountable person")
     p = sub.add_parser("status", help="move a case on, with a reply the owner will read")
     p.add_argument("receipt")
     p.add_argument("status", choices=schema.STATUSES)
     p.add_argument("--reply", default="")
-    p.add_argument("--force", action="store_true", help="send a reply despite a warning")
     p = sub.add_parser("followup", help="record the follow-up call (回访) after resolution")
     p.add_argument("receipt")
+    p.add_argument("--result", choices=list(schema.FOLLOWUP_RESULTS), default="satisfied",
+                   help="dissatisfied reopens the case; unreachable needs --retry-at")
+    p.add_argument("--retry-at", help="when to call again, e.g. 2026-11-24T09:30 (Beijing time)")
     p.add_argument("--note", default="")
+    p = sub.add_parser("close", help="归档 a resolved case after a satisfied follow-up")
+    p.add_argument("receipt")
     p = sub.add_parser("export", help="CSV of a month's cases (UTF-8 with BOM, for Excel)")
     p.add_argument("--month", required=True)
     p.add_argument("--out", type=Path, required=True)
@@ -150,6 +120,7 @@ def main(argv: list[str] | None = None, out: Any = None, now: datetime | None = 
 
 
 def _run(args: argparse.Namespace, service: CaseService, out: Any, now: datetime) -> int:
+    by = "cli:" + getpass.getuser()  # recorded with every change, never shown to owners
     if args.command == "list":
         cases = [c for c in service.month(args.month)
                  if (not args.status or c["status"] == args.status)
@@ -175,21 +146,25 @@ def _run(args: argparse.Namespace, service: CaseService, out: Any, now: datetime
         for t in c.get("timeline", []):
             out.write(f"{'timeline':14} {t['at']} {t['status']} {_clean(t.get('note', ''))}\n")
     elif args.command == "assign":
-        c = service.assign(args.receipt, args.grade, args.department)
+        c = service.assign(args.receipt, args.grade, args.department, by=by,
+                           assignee=args.person)
         out.write(f"{c['receipt']}: grade {c.get('grade', '-')}, {c.get('department', '-')}, "
                   f"{c['status']}\n")
     elif args.command == "status":
         bad = forbidden_phrases(args.reply)
-        if bad and not args.force:
+        if bad:
             for phrase in bad:
                 print(f"portal-cases: the reply says '{phrase}' ({FORBIDDEN[phrase]}), which staff "
-                      f"must never answer; rephrase it or add --force", file=sys.stderr)
+                      f"must never answer; rephrase it", file=sys.stderr)
             return 1
-        c = service.set_status(args.receipt, args.status, args.reply)
+        c = service.set_status(args.receipt, args.status, args.reply, by=by)
         out.write(f"{c['receipt']}: {c['status']}\n")
     elif args.command == "followup":
-        c = service.follow_up(args.receipt, args.note)
-        out.write(f"{c['receipt']}: followed up {c['followed_up_at']}\n")
+        c = service.follow_up(args.receipt, args.note, args.result, by=by, retry_at=args.retry_at)
+        out.write(f"{c['receipt']}: follow-up {args.result}, {c['status']}\n")
+    elif args.command == "close":
+        c = service.close(args.receipt, by)
+        out.write(f"{c['receipt']}: {c['status']}\n")
     elif args.command == "export":
         cases = service.month(args.month)
         buf = io.StringIO()
@@ -208,7 +183,8 @@ def _run(args: argparse.Namespace, service: CaseService, out: Any, now: datetime
         args.out.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))
         out.write(f"{len(cases)} case(s) written to {args.out}\n")
     elif args.command == "summary":
-        data = summarise(args.month, service.month(args.month), now.date().isoformat())
+        data = summarise(args.month, service.month(args.month), now.date().isoformat(),
+                         service.clock())
         path = args.content / "reports" / "suggestions" / f"{args.month}.yml"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("# Written by portal-cases summary; published by the portal.\n"
