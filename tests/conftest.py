@@ -430,3 +430,45 @@ def portal_stack(tmp_path_factory: pytest.TempPathFactory, dynamodb_endpoint: st
             yield server, table
         finally:
             devstack.stop(api)
+
+
+# --- the staff API (its own Chalice app) and a test issuer --------------------------------
+
+def staff_app_module() -> Any:
+    """staff_api/app.py as the module `staff_app` (the owners' app is already `app`)."""
+    import importlib.util
+    import sys
+
+    if "staff_app" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("staff_app", ROOT / "staff_api" / "app.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["staff_app"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["staff_app"]
+
+
+@pytest.fixture(scope="session")
+def issuer() -> Iterator[Any]:
+    from issuer import TestIssuer
+
+    found = TestIssuer()
+    yield found
+    found.close()
+
+
+@pytest.fixture
+def staff_client(service: Any, issuer: Any) -> Iterator[Any]:
+    """chalice.test.Client over the real staff app, checking tokens of the test issuer."""
+    from chalice.test import Client
+
+    from portal_domain import composition
+    from portal_domain.auth import AuthSettings, Verifier
+
+    composition.use_verifier(Verifier(AuthSettings(
+        issuer.url, issuer.client_id, issuer.url + "/.well-known/jwks.json")))
+    try:
+        with serving(cases=service), Client(staff_app_module().app) as client:
+            yield client
+    finally:
+        composition.use_verifier(None)

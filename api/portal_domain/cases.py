@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -303,6 +304,30 @@ class CaseService:
 
     def month(self, month: str) -> list[dict[str, Any]]:
         return sorted(self.store.cases_in_month(month), key=lambda c: c["created_at"])
+
+    # --- canned replies: staff-editable answer templates ---------------------------------
+
+    def canned_replies(self) -> list[dict[str, Any]]:
+        return sorted(self.store.canned_replies(), key=lambda r: (r["title"], r["id"]))
+
+    def save_canned_reply(self, reply_id: str, title: str, text: str, by: str
+                          ) -> dict[str, Any]:
+        """Create or change a template; it is held to the same rule as every reply."""
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", reply_id):
+            raise Invalid("id", "Lower-case letters, digits and '-' (at most 40).")
+        title = messages.Text(1, 40).check("title", title) or ""
+        text = messages.Text(2, 2000).check("text", text) or ""
+        bad = messages.forbidden_phrases(text)
+        if bad:
+            raise Invalid("text", f"The reply says '{bad[0]}' ({messages.FORBIDDEN[bad[0]]}), "
+                          "which staff must never answer; rephrase it.", "forbidden_phrase")
+        reply = {"id": reply_id, "title": title, "text": text, "updated_by": by,
+                 "updated_at": iso(self.clock())}
+        self.store.put_canned_reply(reply)
+        return reply
+
+    def delete_canned_reply(self, reply_id: str) -> None:
+        self.store.delete_canned_reply(reply_id)
 
 
 def overdue(case: dict[str, Any], now: float) -> bool:

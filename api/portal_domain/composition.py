@@ -13,6 +13,7 @@ from pathlib import Path
 
 from portal_contracts.surveys import load_bundle
 
+from .auth import AuthSettings, Verifier
 from .cases import CaseService
 from .settings import Settings, clock_from_env
 from .store import Store, client_from_env
@@ -57,3 +58,20 @@ def use(replacement: Services | None) -> None:
 def built() -> bool:
     """Whether the services (and their database client) exist yet."""
     return _services is not None
+
+
+_verifier: Verifier | None = None
+
+
+def verifier() -> Verifier:
+    """The staff API's token check, from the environment (OIDC_ISSUER, OIDC_CLIENT_ID…)."""
+    global _verifier
+    if _verifier is None:
+        _verifier = Verifier(AuthSettings.from_env())
+    return _verifier
+
+
+def use_verifier(replacement: Verifier | None) -> None:
+    """Check tokens with this verifier (a test's issuer), or None to build it again."""
+    global _verifier
+    _verifier = replacement

@@ -30,6 +30,10 @@ GRADES = {1: "一般", 2: "重要", 3: "严重", 4: "重大"}
 # 回访: the follow-up call every case gets; a dissatisfied owner reopens the case.
 FOLLOWUP_RESULTS = {"satisfied": "满意", "dissatisfied": "不满意（重新派单）",
                     "unreachable": "未接通（约定再打）"}
+# 派单: the departments a case goes to (DOMAIN.md), slug → name. A staff member in the
+# sign-in group "department-<slug>" sees that department's cases.
+DEPARTMENTS = {"engineering": "工程部", "security": "秩序维护部", "cleaning": "环境部",
+               "customer": "客服中心"}
 # How a case reached the company: the portal, or staff entering it for the owner.
 CHANNELS = {"web": "网上", "phone": "电话", "counter": "前台"}
 

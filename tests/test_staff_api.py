@@ -1,0 +1,235 @@
+"""The staff API (工单台's back end): sign-in checked by the API itself, roles, the whole
+case loop, two staff on one case, and what the owner's status page shows afterwards."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from conftest import MESSAGE, Clock, post
+from portal_domain.auth import AuthSettings, ConfigError
+from portal_domain.cases import CaseService
+
+ROUTES = [("GET", "/staff/me"), ("GET", "/staff/cases"), ("POST", "/staff/cases"),
+          ("GET", "/staff/cases/K7M4-QX9P"), ("POST", "/staff/cases/K7M4-QX9P/reply"),
+          ("GET", "/staff/replies"), ("PUT", "/staff/replies/thanks"),
+          ("DELETE", "/staff/replies/thanks"), ("GET", "/staff/figures")]
+
+
+def call(client: Any, method: str, path: str, token: str | None, body: Any = None) -> Any:
+    headers = {"Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    raw = json.dumps(body or {}, ensure_ascii=False).encode() if method != "GET" else None
+    return getattr(client.http, method.lower())(path, headers=headers, body=raw) \
+        if raw is not None else client.http.get(path, headers=headers)
+
+
+def forged(issuer: Any) -> dict[str, str | None]:
+    from issuer import new_key
+
+    now = int(time.time())
+    none_token = ".".join([_b64({"alg": "none", "typ": "JWT", "kid": issuer.kid}),
+                           _b64({"iss": issuer.url, "client_id": issuer.client_id,
+                                 "token_use": "access", "exp": now + 600,
+                                 "cognito:groups": ["clerk", "manager"]}), ""])
+    return {
+        "missing": None,
+        "expired": issuer.token(["clerk", "manager"], exp=now - 120),
+        "other audience": issuer.token(["clerk", "manager"], client_id="another-app"),
+        "other audience (id token)": issuer.token(["clerk", "manager"], use="id",
+                                                  aud="another-app"),
+        "other issuer": issuer.token(["clerk", "manager"], iss="https://evil.example/pool"),
+        "other key": issuer.token(["clerk", "manager"], key=new_key()),
+        "unknown key id": issuer.token(["clerk", "manager"], key=new_key(), kid="other-kid"),
+        "alg none": none_token,
+        "no token_use": issuer.token(["clerk", "manager"], token_use=None),
+        "garbage": "not.a.token",
+    }
+
+
+def _b64(data: dict[str, Any]) -> str:
+    import base64
+
+    raw = json.dumps(data).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+def test_every_staff_route_refuses_a_token_it_cannot_trust(staff_client: Any, issuer: Any,
+                                                           method: str, path: str) -> None:
+    for what, token in forged(issuer).items():
+        r = call(staff_client, method, path, token, {"version": 1, "text": "x"})
+        assert r.status_code == 401, (what, r.status_code, r.body)
+        assert r.json_body["code"] == "unauthorized" and "Bearer" in r.headers["WWW-Authenticate"]
+
+
+def test_roles_decide_what_a_token_may_do(staff_client: Any, issuer: Any) -> None:
+    clerk = issuer.token(["clerk"])
+    assert call(staff_client, "GET", "/staff/figures", clerk).status_code == 403
+    assert call(staff_client, "PUT", "/staff/replies/thanks", clerk,
+                {"title": "致谢", "text": "感谢您的支持。"}).status_code == 403
+    nobody = issuer.token([])
+    assert call(staff_client, "GET", "/staff/cases", nobody).status_code == 403
+    manager = issuer.token(["manager"], username="boss")
+    assert call(staff_client, "GET", "/staff/figures", manager).status_code == 200
+    assert call(staff_client, "POST", "/staff/cases", manager,
+                {**MESSAGE, "channel": "phone"}).status_code == 403
+
+
+def enter(client: Any, token: str, **changes: Any) -> str:
+    r = call(client, "POST", "/staff/cases", token, {**MESSAGE, "channel": "phone", **changes})
+    assert r.status_code == 201, r.body
+    return str(r.json_body["receipt"])
+
+
+def act(client: Any, token: str, receipt: str, action: str, **data: Any) -> Any:
+    if "version" not in data:
+        data["version"] = call(client, "GET", f"/staff/cases/{receipt}", token).json_body["version"]
+    return call(client, "POST", f"/staff/cases/{receipt}/{action}", token, data)
+
+
+def test_the_whole_loop_and_what_the_owner_sees(staff_client: Any, api_client: Any,
+                                                issuer: Any, clock: Clock) -> None:
+    clerk = issuer.token(["clerk"], username="li.clerk")
+    receipt = enter(staff_client, clerk)
+    clock.now += 25 * 3600  # a complaint is due within 24 h
+    queue = call(staff_client, "GET", "/staff/cases?overdue=1", clerk).json_body["cases"]
+    assert [c["receipt"] for c in queue] == [receipt] and queue[0]["overdue"] is True
+    assert "contact" not in queue[0]
+    detail = call(staff_client, "GET", f"/staff/cases/{receipt}", clerk).json_body
+    assert detail["contact"]["phone"] == "138 0000 1234" and detail["channel"] == "phone"
+    assert act(staff_client, clerk, receipt, "grade", grade=2).status_code == 200
+    r = act(staff_client, clerk, receipt, "assign", department="工程部", assignee="王师傅")
+    assert r.json_body["status"] == "assigned" and r.json_body["assignee"] == "王师傅"
+    assert act(staff_client, clerk, receipt, "note", text="业主情绪激动，先电话安抚").status_code == 200
+    bad = act(staff_client, clerk, receipt, "reply", text="这不归我们管。")
+    assert bad.status_code == 400 and bad.json_body["code"] == "forbidden_phrase"
+    r = act(staff_client, clerk, receipt, "reply", text="已安排施工方晚十点后停工。",
+            status="resolved")
+    assert r.status_code == 200 and r.json_body["status"] == "resolved"
+    early = act(staff_client, clerk, receipt, "close")
+    assert early.status_code == 409 and early.json_body["code"] == "no_follow_up"
+    assert act(staff_client, clerk, receipt, "followup", result="unreachable",
+               retry_at="2026-11-25T10:00").json_body["next_followup_at"]
+    r = act(staff_client, clerk, receipt, "followup", result="dissatisfied", note="仍有噪音")
+    assert r.json_body["status"] == "in_progress" and r.json_body["reopened"] == 1
+    act(staff_client, clerk, receipt, "reply", text="已与施工方签订夜间停工承诺。", status="resolved")
+    act(staff_client, clerk, receipt, "followup", result="satisfied", note="业主满意")
+    closed = act(staff_client, clerk, receipt, "close")
+    assert closed.status_code == 200 and closed.json_body["status"] == "closed"
+    assert call(staff_client, "GET", "/staff/cases", clerk).json_body["cases"] == []
+    # the owner's status page: the replies and the steps, never a name or an internal note
+    view = api_client.http.get(f"/suggestions/{receipt}").json_body
+    text = json.dumps(view, ensure_ascii=False)
+    assert view["reply"] == "已与施工方签订夜间停工承诺。" and view["status"] == "closed"
+    for hidden in ("li.clerk", "王师傅", "业主情绪激动", "仍有噪音", "\"by\"", "internal"):
+        assert hidden not in text
+    # every change names who made it, for staff
+    timeline = call(staff_client, "GET", f"/staff/cases/{receipt}", clerk).json_body["timeline"]
+    assert {t["by"] for t in timeline} == {"li.clerk"}
+
+
+def test_the_second_of_two_concurrent_edits_gets_409(staff_client: Any, issuer: Any) -> None:
+    clerk = issuer.token(["clerk"])
+    receipt = enter(staff_client, clerk)
+    version = call(staff_client, "GET", f"/staff/cases/{receipt}", clerk).json_body["version"]
+    results: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def edit(text: str) -> None:
+        barrier.wait()
+        results.append(act(staff_client, clerk, receipt, "note", text=text,
+                           version=version).status_code)
+
+    threads = [threading.Thread(target=edit, args=(t,)) for t in ("甲的备注", "乙的备注")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [200, 409]
+    stale = act(staff_client, clerk, receipt, "grade", grade=1, version=version)
+    assert stale.status_code == 409 and "reload" in stale.json_body["message"]
+
+
+def test_a_department_sees_only_its_own_cases(staff_client: Any, issuer: Any) -> None:
+    clerk = issuer.token(["clerk"])
+    mine, other = enter(staff_client, clerk), enter(staff_client, clerk, subject="另一件事")
+    act(staff_client, clerk, mine, "assign", department="工程部")
+    act(staff_client, clerk, other, "assign", department="环境部")
+    engineering = issuer.token(["department-engineering"], username="eng1")
+    listed = call(staff_client, "GET", "/staff/cases", engineering).json_body["cases"]
+    assert [c["receipt"] for c in listed] == [mine]
+    assert call(staff_client, "GET", f"/staff/cases/{other}", engineering).status_code == 404
+    assert act(staff_client, clerk, mine, "reply", text="师傅明早上门。").status_code == 200
+    r = act(staff_client, engineering, mine, "reply", text="已更换水泵，请试用。", status="resolved")
+    assert r.status_code == 200
+    assert act(staff_client, engineering, mine, "close").status_code == 403
+
+
+def test_canned_replies_are_edited_by_managers_and_checked(staff_client: Any, issuer: Any) -> None:
+    manager = issuer.token(["manager"], username="boss")
+    bad = call(staff_client, "PUT", "/staff/replies/later", manager,
+               {"title": "稍后", "text": "改天再联系您。"})
+    assert bad.status_code == 400 and bad.json_body["code"] == "forbidden_phrase"
+    ok = call(staff_client, "PUT", "/staff/replies/thanks", manager,
+              {"title": "致谢", "text": "感谢您的反馈，我们已安排处理。"})
+    assert ok.status_code == 200
+    clerk = issuer.token(["clerk"])
+    replies = call(staff_client, "GET", "/staff/replies", clerk).json_body["replies"]
+    assert [r["id"] for r in replies] == ["thanks"]
+
+
+def test_figures_count_the_first_reply_the_owner_can_see(staff_client: Any, issuer: Any,
+                                                         clock: Clock) -> None:
+    clerk, manager = issuer.token(["clerk"]), issuer.token(["manager"], username="boss")
+    fast = enter(staff_client, clerk, kind="service_request")  # due within 2 h
+    slow = enter(staff_client, clerk, kind="service_request", subject="另一件事")
+    clock.now += 3600
+    act(staff_client, clerk, fast, "reply", text="师傅已出发。")
+    act(staff_client, clerk, slow, "assign", department="工程部")  # not an answer
+    clock.now += 2 * 3600
+    act(staff_client, clerk, slow, "reply", text="师傅已出发。")
+    data = call(staff_client, "GET", "/staff/figures", manager).json_body
+    assert data["summary"]["responded_on_time_pct"] == 50.0
+    assert data["summary"]["received"] == 2
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_dev_and_prod_refuse_the_local_issuer(stage: str) -> None:
+    with pytest.raises(ConfigError):
+        AuthSettings("http://127.0.0.1:9229/local_pool", "client", "x", stage, "cognito:groups",
+                     ("CognitoLocal",)).check()
+    with pytest.raises(ConfigError):
+        AuthSettings("https://cognito-idp.ap-east-1.amazonaws.com/pool", "client", "x", stage,
+                     "cognito:groups", ()).check()
+
+
+def test_a_production_stage_refuses_a_token_signed_with_the_local_key(
+        issuer: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from portal_domain.auth import Unauthorized, Verifier
+
+    monkeypatch.setenv("STAGE", "prod")
+    monkeypatch.setenv("OIDC_ISSUER", "https://cognito-idp.ap-east-1.amazonaws.com/pool")
+    monkeypatch.setenv("OIDC_CLIENT_ID", issuer.client_id)
+    settings = AuthSettings.from_env()
+    token = issuer.token(["clerk"], kid="CognitoLocal", iss=settings.issuer)
+    with pytest.raises(Unauthorized):
+        Verifier(settings).staff(f"Bearer {token}")
+
+
+def test_the_command_line_uses_the_same_loop(service: CaseService) -> None:
+    _, receipt = service.submit(MESSAGE, "cli-loop-key-1", "10.0.0.7")
+    r = receipt["receipt"]
+    service.assign(r, 2, "工程部", by="cli:test")
+    service.set_status(r, "resolved", "已处理。", by="cli:test")
+    service.follow_up(r, "满意", by="cli:test")
+    assert service.close(r, "cli:test")["status"] == "closed"
+
+
+def test_the_owners_api_still_answers(api_client: Any) -> None:
+    assert post(api_client, MESSAGE).status_code == 201
