@@ -4,8 +4,8 @@ bodies in, JSON answers and errors out, nothing an owner wrote in the logs."""
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from collections.abc import Callable
+from decimal import Decimal
 from functools import wraps
 from typing import Any
 
