@@ -241,7 +241,8 @@ def page(browser: Any) -> Iterator[Any]:
 
 def run_axe(page: Any) -> list[dict[str, Any]]:
     """Run axe-core in the page; return serious and critical violations."""
-    page.add_script_tag(path=str(AXE))
+    # evaluated through the DevTools protocol, so a page's strict CSP (the desk) allows it
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;window.axe = axe; true")
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
@@ -421,15 +422,36 @@ def portal_stack(tmp_path_factory: pytest.TempPathFactory, dynamodb_endpoint: st
         # the API's clock agrees with the site's build time (surveys open and close by date)
         api = devstack.start_api(api_port, dynamodb_endpoint, table, origin, surveys,
                                  extra_env={"PORTAL_NOW": FIXED_NOW})
-        os.environ["PORTAL_API_URL"] = f"http://127.0.0.1:{api_port}"
+        # the case desk: cognito-local as the issuer, the staff API a day later than the
+        # owners' (so a complaint sent now is overdue there)
+        issuer_port, staff_port = devstack.free_port(), devstack.free_port()
+        procs = [api, devstack.start_cognito(issuer_port, base / "cognito")]
+        issuer = devstack.seed_cognito(issuer_port, [f"{origin}/staff/"])
+        procs.append(devstack.start_staff_api(staff_port, dynamodb_endpoint, table, origin, issuer,
+                                              extra_env={"PORTAL_NOW": DESK_NOW}))
+        STACK["issuer"] = issuer
+        build_env = {"PORTAL_API_URL": f"http://127.0.0.1:{api_port}",
+                     **devstack.desk_env(f"http://127.0.0.1:{staff_port}", issuer)}
+        os.environ.update(build_env)
         try:
             build_site(site_config(base, ROOT / "content", site_dir))
         finally:
-            del os.environ["PORTAL_API_URL"]
+            for key in build_env:
+                del os.environ[key]
         try:
             yield server, table
         finally:
-            devstack.stop(api)
+            devstack.stop(*procs)
+
+
+DESK_NOW = "2026-11-24T10:00:00"  # a day after FIXED_NOW: a complaint sent then is overdue
+STACK: dict[str, Any] = {}
+
+
+@pytest.fixture(scope="session")
+def desk_issuer(portal_stack: tuple[Server, str]) -> Any:
+    """The stack's sign-in issuer (cognito-local) with its three staff accounts."""
+    return STACK["issuer"]
 
 
 # --- the staff API (its own Chalice app) and a test issuer --------------------------------

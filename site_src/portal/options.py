@@ -33,6 +33,11 @@ EVENT_CATEGORIES = {
 }
 
 
+# Set per stage by the deploy and by the local stack; they win over mkdocs.yml.
+ENVIRONMENT = {"api_url": "PORTAL_API_URL", "staff_api_url": "PORTAL_STAFF_API_URL",
+               "oidc_url": "PORTAL_OIDC_URL", "oidc_client_id": "PORTAL_OIDC_CLIENT_ID"}
+
+
 @dataclass(frozen=True)
 class Options:
     content_dir: str = "content"
@@ -47,15 +52,24 @@ class Options:
     qr: bool = True
     # Base URL of the suggestions API; the PORTAL_API_URL environment variable overrides it.
     api_url: str = "http://127.0.0.1:8002"
+    # The case desk (/staff/): the staff API and the sign-in issuer's hosted pages
+    # (PORTAL_STAFF_API_URL, PORTAL_OIDC_URL, PORTAL_OIDC_CLIENT_ID override them).
+    staff_api_url: str = "http://127.0.0.1:8003"
+    oidc_url: str = ""
+    oidc_client_id: str = ""
 
     @classmethod
     def from_config(cls, values: dict[str, Any]) -> Options:
         """From the plugin's config values (None: the default); PORTAL_API_URL wins."""
         given = {f.name: values[f.name] for f in fields(cls)
                  if values.get(f.name) is not None}
-        options = cls(**given)
-        api = (os.environ.get("PORTAL_API_URL") or options.api_url).rstrip("/")
-        return cls(**{**given, "api_url": api})
+        for name, variable in ENVIRONMENT.items():
+            if os.environ.get(variable):
+                given[name] = os.environ[variable]
+        for name in ("api_url", "staff_api_url", "oidc_url"):
+            if name in given:
+                given[name] = str(given[name]).rstrip("/")
+        return cls(**given)
 
     @classmethod
     def from_mkdocs_yml(cls, root: Path) -> Options:

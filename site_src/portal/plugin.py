@@ -39,6 +39,9 @@ class PortalConfig(Config):
     home_latest_notices = c.Type(int, default=DEFAULTS.home_latest_notices)
     qr = c.Type(bool, default=DEFAULTS.qr)
     api_url = c.Type(str, default=DEFAULTS.api_url)
+    staff_api_url = c.Type(str, default=DEFAULTS.staff_api_url)
+    oidc_url = c.Type(str, default=DEFAULTS.oidc_url)
+    oidc_client_id = c.Type(str, default=DEFAULTS.oidc_client_id)
 
 
 def yamlstr(value: object) -> Markup:

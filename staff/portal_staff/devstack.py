@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,14 @@ from portal_domain.store import create_table
 
 ROOT = Path(__file__).resolve().parents[2]  # staff/portal_staff/devstack.py
 EMULATOR = ROOT / "tools" / "node_modules" / "amplify-dynamodb-simulator" / "emulator"
+COGNITO_LOCAL = ROOT / "tools" / "node_modules" / ".bin" / "cognito-local"
 API_DIR = ROOT / "api"
+STAFF_API_DIR = ROOT / "staff_api"
+# The desk's local accounts (printed at start-up). Passwords are for this machine only: the
+# dev and prod stages refuse every token of the local issuer.
+LOCAL_STAFF = (("clerk", "Desk-clerk-1", ["clerk"]),
+               ("engineer", "Desk-dept-1", ["department-engineering"]),
+               ("manager", "Desk-manager-1", ["manager"]))
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
                      "AWS_DEFAULT_REGION": "ap-east-1"}
 
@@ -101,6 +109,81 @@ def start_api(port: int, endpoint: str, table: str, origin: str, surveys: Path,
     return proc
 
 
+@dataclass(frozen=True)
+class LocalIssuer:
+    """cognito-local with a user pool, the desk's client and the three staff accounts."""
+
+    url: str          # the hosted sign-in page and token endpoint: {url}/oauth2/...
+    pool_id: str
+    client_id: str
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.url}/{self.pool_id}"
+
+
+def start_cognito(port: int, data_dir: Path) -> subprocess.Popen[bytes]:
+    """cognito-local, started afresh in `data_dir` (its pool is seeded by seed_cognito)."""
+    if not COGNITO_LOCAL.is_file():
+        raise StackError("cognito-local is missing: run bash scripts/setup.sh first.")
+    shutil.rmtree(data_dir, ignore_errors=True)
+    (data_dir / ".cognito").mkdir(parents=True)
+    # plain user names (clerk, manager) instead of e-mail addresses
+    (data_dir / ".cognito" / "config.json").write_text(
+        '{"UserPoolDefaults": {"UsernameAttributes": []}}', encoding="utf-8")
+    proc = subprocess.Popen([str(COGNITO_LOCAL)], cwd=data_dir,
+                            env={**os.environ, "PORT": str(port), "HOST": "127.0.0.1"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port(port, proc=proc)
+    return proc
+
+
+def seed_cognito(port: int, callbacks: list[str]) -> LocalIssuer:
+    """A pool, the desk's public client (code + PKCE, `callbacks`), the groups, the accounts."""
+    import boto3
+
+    url = f"http://127.0.0.1:{port}"
+    idp = boto3.client("cognito-idp", endpoint_url=url, region_name="ap-east-1",
+                       aws_access_key_id="local", aws_secret_access_key="local")
+    pool = idp.create_user_pool(PoolName="portal-staff")["UserPool"]["Id"]
+    client = idp.create_user_pool_client(
+        UserPoolId=pool, ClientName="desk", CallbackURLs=callbacks, LogoutURLs=callbacks,
+        AllowedOAuthFlows=["code"], AllowedOAuthScopes=["openid"],
+        AllowedOAuthFlowsUserPoolClient=True, IdTokenValidity=1, AccessTokenValidity=1,
+        TokenValidityUnits={"IdToken": "hours", "AccessToken": "hours"},
+        ExplicitAuthFlows=["ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
+    for group in sorted({g for _, _, groups in LOCAL_STAFF for g in groups}):
+        idp.create_group(UserPoolId=pool, GroupName=group)
+    for user, password, groups in LOCAL_STAFF:
+        idp.admin_create_user(UserPoolId=pool, Username=user, MessageAction="SUPPRESS")
+        idp.admin_set_user_password(UserPoolId=pool, Username=user, Password=password,
+                                    Permanent=True)
+        for group in groups:
+            idp.admin_add_user_to_group(UserPoolId=pool, Username=user, GroupName=group)
+    return LocalIssuer(url, pool, client)
+
+
+def start_staff_api(port: int, endpoint: str, table: str, origin: str, issuer: LocalIssuer,
+                    extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """`chalice local` for the staff API, checking tokens of the local issuer."""
+    env = {**os.environ, **LOCAL_CREDENTIALS, "DYNAMODB_ENDPOINT": endpoint, "TABLE_NAME": table,
+           "CORS_ORIGIN": origin, "STAGE": "local", "OIDC_ISSUER": issuer.issuer,
+           "OIDC_CLIENT_ID": issuer.client_id, **(extra_env or {})}
+    chalice = Path(sys.executable).with_name("chalice")
+    proc = subprocess.Popen(
+        [str(chalice), "local", "--stage", "local", "--host", "127.0.0.1", "--port", str(port),
+         "--no-autoreload"],
+        cwd=STAFF_API_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port(port, proc=proc)
+    return proc
+
+
+def desk_env(staff_api: str, issuer: LocalIssuer) -> dict[str, str]:
+    """What the site build needs to put into the desk page."""
+    return {"PORTAL_STAFF_API_URL": staff_api, "PORTAL_OIDC_URL": issuer.url,
+            "PORTAL_OIDC_CLIENT_ID": issuer.client_id}
+
+
 def stop(*procs: subprocess.Popen[bytes] | None) -> None:
     for proc in procs:
         if proc is not None and proc.poll() is None:
@@ -129,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000, help="site port (default 8000)")
     parser.add_argument("--api-port", type=int, default=8002)
     parser.add_argument("--db-port", type=int, default=8001)
+    parser.add_argument("--staff-api-port", type=int, default=8003)
+    parser.add_argument("--issuer-port", type=int, default=9229)
     parser.add_argument("--table", default="portal-local")
     args = parser.parse_args(argv)
 
@@ -146,11 +231,20 @@ def main(argv: list[str] | None = None) -> int:
         bundle(ROOT / "content", surveys)  # the API validates survey answers against these
         api = start_api(args.api_port, endpoint, args.table, origin, surveys)
         procs.append(api)
+        procs.append(start_cognito(args.issuer_port, ROOT / ".data" / "cognito"))
+        issuer = seed_cognito(args.issuer_port, [f"{origin}/staff/"])
+        staff_api = f"http://127.0.0.1:{args.staff_api_port}"
+        procs.append(start_staff_api(args.staff_api_port, endpoint, args.table, origin, issuer))
         print(f"DynamoDB Local: {endpoint} (table {args.table}, data in .data/dynamodb)")
         print(f"API:            http://127.0.0.1:{args.api_port}/suggestions")
+        print(f"Staff API:      {staff_api}/staff/me")
+        print(f"Sign-in:        {issuer.issuer} (cognito-local; accounts for this machine only)")
+        for user, password, groups in LOCAL_STAFF:
+            print(f"                {user:9} {password:15} {', '.join(groups)}")
+        print(f"Case desk:      {origin}/staff/")
         print(f"Portal:         {origin}/   (Ctrl-C stops everything)", flush=True)
         env = {**os.environ, "PORTAL_API_URL": f"http://127.0.0.1:{args.api_port}",
-               "NO_MKDOCS_2_WARNING": "1"}
+               "NO_MKDOCS_2_WARNING": "1", **desk_env(staff_api, issuer)}
         site = subprocess.Popen(
             [str(Path(sys.executable).with_name("mkdocs")), "serve", "--livereload",
              "--dev-addr", f"127.0.0.1:{args.port}"], cwd=ROOT, env=env)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..pipeline import Feature
+from .desk import DeskFeature
 from .events import EventsFeature
 from .handbook import Handbook
 from .notices import NoticesFeature
@@ -15,5 +16,5 @@ def all_features() -> list[Feature]:
     """Every section, in the order of the navigation tabs."""
     return [
         NoticesFeature(), EventsFeature(), ReportsFeature(), Handbook(), SuggestionsFeature(),
-        SurveysFeature(),
+        SurveysFeature(), DeskFeature(),
     ]
