@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             client.put_item(TableName="bench", Item=to_item(item),
                             ConditionExpression="attribute_not_exists(PK)")
 
-        contact = {"PK": case["PK"], "SK": "PII", **BODY["contact"], "unit": "1502", "ttl": 1}
+        contact = {"PK": "PII#K7M4-QX9P", "SK": "PII", **BODY["contact"], "unit": "1502", "ttl": 1}
 
         def bare_transaction() -> None:
             pk = f"CASE#{uuid.uuid4().hex}"
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
                             "ExpressionAttributeValues": to_item({":one": 1})}},
                 {"Put": {"TableName": "bench", "Item": to_item({**case, "PK": pk}),
                          "ConditionExpression": "attribute_not_exists(PK)"}},
-                {"Put": {"TableName": "bench", "Item": to_item({**contact, "PK": pk})}},
+                {"Put": {"TableName": "bench", "Item": to_item({**contact, "PK": "PII#" + pk[5:]})}},
             ])
 
         with Client(app) as api:

@@ -57,6 +57,11 @@ sys.path.insert(0, str(ROOT / "site_src"))  # portal.errors also when run withou
 from portal.errors import FieldProblem, from_pydantic  # noqa: E402
 
 API_DIR = ROOT / "api"
+STAFF_DIR = ROOT / "staff_api"
+# The staff function's own dependencies (PyJWT and cryptography): manylinux wheels that
+# `bash scripts/setup.sh` downloads into LAMBDA_WHEELS, installed offline at packaging time.
+STAFF_REQUIREMENTS = STAFF_DIR / "lambda-requirements.txt"
+LAMBDA_WHEELS = ROOT / ".data" / "lambda-wheels"
 # The Lambda's own packages besides app.py: Chalice ships whatever is in api/vendor/.
 VENDORED = (ROOT / "api" / "portal_domain", ROOT / "contracts" / "portal_contracts")
 DEPLOY_DIR = ROOT / "deploy"
@@ -102,6 +107,10 @@ class StageSettings(BaseModel):
         pattern=r"^(arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/.+)?$")] = ""
     deletion_protection: StrictBool
     throttle: Throttle
+    # The staff sign-in's hosted page: <prefix>.auth.<region>.amazoncognito.com
+    auth_domain_prefix: Annotated[str, StringConstraints(
+        pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")]
+    staff_throttle: Throttle
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,8 @@ class Stage:
     deletion_protection: bool
     throttle_rate: int
     throttle_burst: int
+    auth_domain_prefix: str = ""
+    staff_throttle: tuple[int, int] = (5, 10)
 
     @property
     def api_stack(self) -> str:
@@ -121,6 +132,10 @@ class Stage:
     @property
     def site_stack(self) -> str:
         return f"community-portal-{self.name}-site"
+
+    @property
+    def staff_stack(self) -> str:
+        return f"community-portal-{self.name}-staff"
 
     @property
     def secret_name(self) -> str:
@@ -135,6 +150,11 @@ class Stage:
         return [f"SecretName={self.secret_name}",
                 f"DeletionProtection={'true' if self.deletion_protection else 'false'}",
                 f"ThrottleRate={self.throttle_rate}", f"ThrottleBurst={self.throttle_burst}"]
+
+    def staff_parameters(self, table: str, table_arn: str) -> list[str]:
+        return [f"TableName={table}", f"TableArn={table_arn}", f"SecretName={self.secret_name}",
+                f"DeskURL={self.origin}/staff/", f"AuthDomainPrefix={self.auth_domain_prefix}",
+                f"ThrottleRate={self.staff_throttle[0]}", f"ThrottleBurst={self.staff_throttle[1]}"]
 
     def site_parameters(self) -> list[str]:
         return [f"DomainName={self.domain}", f"CertificateArn={self.certificate_arn}"]
@@ -177,7 +197,9 @@ def load_stage(name: str) -> Stage:
     if problems or settings is None:
         raise DeployError("\n".join(problems), 2)
     return Stage(name, settings.region, origin, settings.certificate_arn,
-                 settings.deletion_protection, settings.throttle.rate, settings.throttle.burst)
+                 settings.deletion_protection, settings.throttle.rate, settings.throttle.burst,
+                 settings.auth_domain_prefix,
+                 (settings.staff_throttle.rate, settings.staff_throttle.burst))
 
 
 # --- running commands ----------------------------------------------------------------------
@@ -215,13 +237,14 @@ def package(stage: Stage, out: Path, lint: bool = True) -> dict[str, Path]:
     chalice = BIN / "chalice"
     if not chalice.exists():
         raise DeployError(f"{chalice} is missing: run `bash scripts/setup.sh` first", 2)
-    vendor = API_DIR / "vendor"
-    try:
-        vendor_packages(vendor)
-        run(package_command(stage, out), env=tool_env(stage.region), cwd=API_DIR)
-    finally:
-        shutil.rmtree(vendor, ignore_errors=True)
-    templates = {"api": out / "api" / "sam.yaml",
+    for app_dir in (API_DIR, STAFF_DIR):
+        vendor = app_dir / "vendor"
+        try:
+            vendor_packages(vendor, staff=app_dir == STAFF_DIR)
+            run(package_command(stage, out, app_dir), env=tool_env(stage.region), cwd=app_dir)
+        finally:
+            shutil.rmtree(vendor, ignore_errors=True)
+    templates = {"api": out / "api" / "sam.yaml", "staff": out / "staff" / "sam.yaml",
                  "site": out / "site.yml", "artifacts": out / "artifacts.yml"}
     shutil.copyfile(DEPLOY_DIR / "site.yml", templates["site"])
     shutil.copyfile(DEPLOY_DIR / "artifacts.yml", templates["artifacts"])
@@ -231,15 +254,17 @@ def package(stage: Stage, out: Path, lint: bool = True) -> dict[str, Path]:
     return templates
 
 
-def package_command(stage: Stage, out: Path) -> list[str]:
+def package_command(stage: Stage, out: Path, app_dir: Path = API_DIR) -> list[str]:
+    name = "staff" if app_dir == STAFF_DIR else "api"
     return [str(BIN / "chalice"), "package", "--stage", stage.name, "--merge-template",
-            str(DEPLOY_DIR / "api.yml"), str(out / "api")]
+            str(DEPLOY_DIR / f"{name}.yml"), str(out / name)]
 
 
-def vendor_packages(vendor: Path) -> None:
-    """Copy the Lambda's packages into api/vendor/ and bundle content/surveys/ beside the
+def vendor_packages(vendor: Path, staff: bool = False) -> None:
+    """Copy the Lambda's packages into <app>/vendor/ and bundle content/surveys/ beside the
     domain (portal_domain/survey_definitions.json), so the function validates answers
-    against the definitions the site's forms were built from."""
+    against the definitions the site's forms were built from. The staff function also
+    gets its wheels (Lambda's Linux, Python 3.11), installed from LAMBDA_WHEELS offline."""
     from portal.errors import ContentInvalid
     from portal.features.surveys import bundle
 
@@ -251,6 +276,13 @@ def vendor_packages(vendor: Path) -> None:
         bundle(ROOT / "content", vendor / "portal_domain" / "survey_definitions.json")
     except ContentInvalid as exc:
         raise DeployError(exc.report(), 2) from exc
+    if staff:
+        if not LAMBDA_WHEELS.is_dir():
+            raise DeployError(f"{LAMBDA_WHEELS} is missing: run `bash scripts/setup.sh` first", 2)
+        run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+             "--no-index", "--find-links", str(LAMBDA_WHEELS), "--only-binary=:all:",
+             "--platform", "manylinux2014_x86_64", "--python-version", "3.11",
+             "--implementation", "cp", "--target", str(vendor), "-r", str(STAFF_REQUIREMENTS)])
 
 
 # --- the site: build and upload ------------------------------------------------------------
@@ -317,14 +349,17 @@ def upload_commands(site: Path, bucket: str, region: str) -> list[list[str]]:
     return commands[::-1]
 
 
-def build_site(api_url: str, site_url: str, out: Path) -> Path:
-    """Build the portal with the stage's API base URL and its own address (feeds, QR codes)."""
+def build_site(api_url: str, site_url: str, out: Path, desk: dict[str, str] | None = None
+               ) -> Path:
+    """Build the portal with the stage's API base URL, its own address (feeds, QR codes)
+    and the case desk's settings (staff API, sign-in page, client id)."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort
 
-    saved = os.environ.get("PORTAL_API_URL")
-    os.environ["PORTAL_API_URL"] = api_url.rstrip("/")
+    values = {"PORTAL_API_URL": api_url.rstrip("/"), **(desk or {})}
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     try:
         build(load_config(str(ROOT / "mkdocs.yml"), site_url=site_url.rstrip("/") + "/",
@@ -332,10 +367,11 @@ def build_site(api_url: str, site_url: str, out: Path) -> Path:
     except Abort as exc:
         raise DeployError(f"the site did not build: {exc}") from exc
     finally:
-        if saved is None:
-            os.environ.pop("PORTAL_API_URL", None)
-        else:
-            os.environ["PORTAL_API_URL"] = saved
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     return out
 
 
@@ -504,8 +540,21 @@ def _cfn_package_args(d: Deployment) -> list[str]:
             "--output-template-file", str(d.out / "api" / "packaged.yaml")]
 
 
+def _staff_args(d: Deployment) -> list[str]:
+    return ["cloudformation", "package", "--template-file", str(d.out / "staff" / "sam.yaml"),
+            "--s3-bucket", d.output("artifacts", "BucketName"), "--s3-prefix", d.stage.staff_stack,
+            "--output-template-file", str(d.out / "staff" / "packaged.yaml")]
+
+
+def _desk(d: Deployment) -> dict[str, str]:
+    return {"PORTAL_STAFF_API_URL": d.output("staff", "EndpointURL").rstrip("/"),
+            "PORTAL_OIDC_URL": d.output("staff", "SignInURL"),
+            "PORTAL_OIDC_CLIENT_ID": d.output("staff", "DeskClientId")}
+
+
 def _build_site(d: Deployment) -> None:
-    build_site(d.output("api", "EndpointURL").rstrip("/"), d.stage.origin, d.out / "site")
+    build_site(d.output("api", "EndpointURL").rstrip("/"), d.stage.origin, d.out / "site",
+               _desk(d))
 
 
 def _upload(d: Deployment) -> None:
@@ -525,6 +574,11 @@ _site = _stack("site", "site.yml", lambda s: s.site_stack, lambda s: s.name,
 _api = _stack("api", "api/packaged.yaml", lambda s: s.api_stack, lambda s: s.name,
               lambda s: s.api_parameters(), API_CAPABILITIES, bucket=True)
 
+
+def _staff_stack(d: Deployment) -> tuple[str, list[str]]:
+    return d.stage.staff_stack, d.stage.staff_parameters(d.output("api", "TableName"),
+                                                         d.output("api", "TableArn"))
+
 STEPS: tuple[Step, ...] = (
     Step("the app's secrets, created with random values if missing",
          lambda d: [f"aws secretsmanager describe-secret --secret-id {d.stage.secret_name}"],
@@ -539,9 +593,20 @@ STEPS: tuple[Step, ...] = (
          lambda d: ["aws " + shlex.join(_cfn_package_args(d))],
          lambda d: d.live.call(_cfn_package_args(d)) and None),
     Step("the API stack", _api[0], _api[1]),
+    Step("the staff API's code uploaded",
+         lambda d: ["aws " + shlex.join(_staff_args(d))],
+         lambda d: d.live.call(_staff_args(d)) and None),
+    Step("the staff API and its sign-in (Cognito user pool, hosted page)",
+         lambda d: ["aws " + shlex.join(stack_deploy_args(
+             d.out / "staff" / "packaged.yaml", _staff_stack(d)[0], d.stage.name,
+             _staff_stack(d)[1], API_CAPABILITIES, d.output("artifacts", "BucketName")))],
+         lambda d: d.outputs.__setitem__("staff", d.live.deploy(
+             d.out / "staff" / "packaged.yaml", _staff_stack(d)[0], d.stage.name,
+             _staff_stack(d)[1], API_CAPABILITIES, d.outputs["artifacts"]["BucketName"]))),
     Step("the site built against the API",
          lambda d: [f"# build the site: PORTAL_API_URL={d.output('api', 'EndpointURL')}, "
-                    f"site_url={d.stage.origin}/"], _build_site),
+                    + ", ".join(f"{k}={v}" for k, v in _desk(d).items())
+                    + f", site_url={d.stage.origin}/"], _build_site),
     Step("the site uploaded, pages last",
          lambda d: [shlex.join(c) for c in upload_commands(
              d.out / "site", d.output("site", "BucketName"), d.stage.region)], _upload),
@@ -612,7 +677,8 @@ def main(argv: list[str] | None = None) -> int:
         plan = dry_run(stage, out, lint=not args.no_lint)
         (out / "plan.txt").write_text(plan, encoding="utf-8")
         print(f"\npackaged stage {stage.name} (region {stage.region}) into {out}:")
-        for rel in ("api/sam.yaml", "api/deployment.zip", "site.yml", "artifacts.yml", "plan.txt"):
+        for rel in ("api/sam.yaml", "api/deployment.zip", "staff/sam.yaml", "staff/deployment.zip",
+                    "site.yml", "artifacts.yml", "plan.txt"):
             print(f"  {rel}")
         print("a deploy would run the commands in plan.txt; nothing was sent to AWS")
     except DeployError as exc:

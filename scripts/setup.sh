@@ -54,6 +54,18 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
+# --- the staff function's wheels, for Lambda (Linux x86_64, Python 3.11) -------------
+# Downloaded once here, so packaging for a deploy (and its offline dry run) needs no network.
+wheelstamp=".data/lambda-wheels/.installed-$(sha256sum staff_api/lambda-requirements.txt | cut -c1-16)"
+if [ ! -f "$wheelstamp" ]; then
+  say "downloading the staff function's wheels for Lambda"
+  rm -rf .data/lambda-wheels && mkdir -p .data/lambda-wheels
+  .venv/bin/python -m pip download -q --disable-pip-version-check --only-binary=:all: \
+    --platform manylinux2014_x86_64 --python-version 3.11 --implementation cp \
+    -d .data/lambda-wheels -r staff_api/lambda-requirements.txt
+  touch "$wheelstamp"
+fi
+
 # --- npm tools (axe-core, DynamoDB Local) ----------------------------------
 lockstamp="tools/node_modules/.installed-$(sha256sum tools/package-lock.json | cut -c1-16)"
 if [ ! -f "$lockstamp" ]; then

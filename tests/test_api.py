@@ -48,7 +48,7 @@ def test_contact_details_live_on_their_own_item_that_expires(api_client: Any, dd
                                                              table: str) -> None:
     receipt = post(api_client, MESSAGE).json_body["receipt"]
     case = ddb.get_item(TableName=table, Key={"PK": {"S": f"CASE#{receipt}"}, "SK": {"S": "CASE"}})["Item"]
-    pii = ddb.get_item(TableName=table, Key={"PK": {"S": f"CASE#{receipt}"}, "SK": {"S": "PII"}})["Item"]
+    pii = ddb.get_item(TableName=table, Key={"PK": {"S": f"PII#{receipt}"}, "SK": {"S": "PII"}})["Item"]
     for private in ("name", "phone", "email", "unit"):
         assert private not in case
     assert pii["phone"]["S"] == "138 0000 1234" and pii["unit"]["S"] == "1502"

@@ -194,6 +194,9 @@ def resource_name(resource: Any) -> str:
                          f"({INDEXES}) and the function's log group ({LOGS}) are allowed")
 
 
+NO_CONTACT = {"ForAllValues:StringNotLike": {"dynamodb:LeadingKeys": ["PII#*"]}}
+
+
 def grants(document: dict[str, Any]) -> set[tuple[str, str]]:
     """(action, resource) pairs a policy allows; refuses wildcards and anything but Allow.
 
@@ -203,7 +206,9 @@ def grants(document: dict[str, Any]) -> set[tuple[str, str]]:
     """
     pairs = set()
     for st in document["Statement"]:
-        assert set(st) <= {"Sid", "Effect", "Action", "Resource"}, st
+        assert set(st) <= {"Sid", "Effect", "Action", "Resource", "Condition"}, st
+        # the only condition allowed narrows a grant: no contact (PII#) partitions
+        assert st.get("Condition", NO_CONTACT) == NO_CONTACT, st
         assert st["Effect"] == "Allow"
         actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
         resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
@@ -259,6 +264,8 @@ def who():
         module = frame.f_globals.get("__name__", "")
         if module == "app" and frame.f_code.co_filename.endswith("app.py"):
             return "lambda", frame.f_code.co_name
+        if module == "staff_app":
+            return "staff_api", frame.f_code.co_name
         if module.startswith("portal_staff.") and module != "portal_staff.devstack":
             return "staff", module
         frame = frame.f_back
@@ -269,8 +276,10 @@ def recording(self, operation, params):
         role, source = who()
         if role:
             items = [k for item in params.get("TransactItems", []) for k in item]
+            key = params.get("Key") or {}
             records.append({"role": role, "source": source, "op": operation,
-                            "index": params.get("IndexName"), "items": items})
+                            "index": params.get("IndexName"), "items": items,
+                            "pk": (key.get("PK") or {}).get("S", "")})
     return _make_api_call(self, operation, params)
 
 botocore.client.BaseClient._make_api_call = recording
@@ -288,7 +297,8 @@ with open(sys.argv[1], "w") as f:
     json.dump(records, f)
 '''
 
-DRIVES_DYNAMODB = re.compile(r"\bapi_client\b|\bapp_client\b|Client\(app\)|portal_staff\.")
+DRIVES_DYNAMODB = re.compile(r"\bapi_client\b|\bapp_client\b|Client\(app\)|portal_staff\.|"
+                             r"\bstaff_client\b")
 
 
 @pytest.fixture(scope="module")
@@ -330,6 +340,54 @@ def test_every_route_was_exercised_while_recording(recorded: list[dict[str, Any]
     views = {route.view_name for routes in app.routes.values() for route in routes.values()}
     seen = {c["source"] for c in recorded if c["role"] == "lambda"}
     assert views - seen == set(), "routes no test drove to DynamoDB; add a test for them"
+
+
+def staff_resource(resource: Any) -> str:
+    """The staff function's policy names the table by the stack parameter TableArn."""
+    if resource == {"Ref": "TableArn"}:
+        return "table"
+    for index in INDEXES:
+        if resource == {"Fn::Sub": "${TableArn}/index/" + index}:
+            return f"index/{index}"
+    if resource == {"Fn::GetAtt": ["StaffLogGroup", "Arn"]}:
+        return "log-group"
+    raise AssertionError(f"the staff function's policy names {resource!r}")
+
+
+def test_the_staff_function_may_do_exactly_what_the_staff_routes_do(
+        packaged: dict[str, Path], recorded: list[dict[str, Any]]) -> None:
+    used = needed(recorded, "staff_api")
+    assert used
+    for stage in STAGES:
+        template = yaml.safe_load((packaged[stage] / "staff" / "sam.yaml").read_text())
+        role = template["Resources"]["ApiHandlerRole"]["Properties"]
+        assert len(role["Policies"]) == 1 and "ManagedPolicyArns" not in role
+        allowed = set()
+        for st in role["Policies"][0]["PolicyDocument"]["Statement"]:
+            assert st["Effect"] == "Allow" and set(st) <= {"Sid", "Effect", "Action", "Resource"}
+            resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+            for action in st["Action"]:
+                assert "*" not in action
+                allowed |= {(action, staff_resource(r)) for r in resources}
+        assert {a for a in allowed if a[0].startswith("dynamodb:")} == used, stage
+        # its own sign-in: a Cognito pool with a hosted page, code flow only, no secret
+        client = template["Resources"]["DeskClient"]["Properties"]
+        assert client["AllowedOAuthFlows"] == ["code"] and client["GenerateSecret"] is False
+        env = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+        assert env["STAGE"] == stage and "cognito-idp" in env["OIDC_ISSUER"]["Fn::Sub"]
+
+
+def test_the_owners_function_never_reads_contact_details(packaged: dict[str, Path],
+                                                         recorded: list[dict[str, Any]]) -> None:
+    """Its role may write a contact item (inside the submission) but not read or change
+    one: GetItem and UpdateItem carry the condition refusing PII# partitions, and the
+    routes never ask for one."""
+    lambda_calls = [c for c in recorded if c["role"] == "lambda"]
+    assert lambda_calls and not any(c["pk"].startswith("PII#") for c in lambda_calls)
+    for stage in STAGES:
+        for st in lambda_policy(api_template(packaged, stage))["Statement"]:
+            reads = {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"} & set(st["Action"])
+            assert not reads or st.get("Condition") == NO_CONTACT, (stage, st)
 
 
 def test_the_function_may_do_exactly_what_the_routes_do(packaged: dict[str, Path],
@@ -409,7 +467,8 @@ def static_actions() -> dict[str, set[str]]:
 
 def test_no_dynamodb_call_in_the_code_escapes_the_recording(
         recorded: list[dict[str, Any]]) -> None:
-    seen = {a for a, _ in needed(recorded, "lambda") | needed(recorded, "staff")}
+    seen = {a for a, _ in needed(recorded, "lambda") | needed(recorded, "staff")
+            | needed(recorded, "staff_api")}
     written = static_actions()
     assert {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"} <= set(written)
     unseen = {a: sorted(w) for a, w in written.items() if a not in seen}
@@ -569,7 +628,12 @@ OUTPUTS = {
     f"community-portal-{STAGE}": {
         "EndpointURL": "ENDPOINT",
         "TableName": f"community-portal-{STAGE}-PortalTable-X",
+        "TableArn": "arn:aws:dynamodb:ap-east-1:1:table/X",
         "StaffPolicyArn": "arn:aws:iam::1:policy/s"},
+    f"community-portal-{STAGE}-staff": {
+        "EndpointURL": "https://staff1.execute-api.ap-east-1.amazonaws.com/staff/",
+        "SignInURL": "https://desk.auth.ap-east-1.amazoncognito.com",
+        "DeskClientId": "deskclient123", "StaffUserPoolId": "ap-east-1_X"},
 }
 cmd = args[:2]
 if cmd == ["sts", "get-caller-identity"]:
@@ -655,7 +719,9 @@ def test_the_dry_run_plan_is_what_a_deploy_runs(deployed: tuple[str, Deployed],
     stage, result = deployed
     plan = (packaged[stage] / "plan.txt").read_text(encoding="utf-8")
     outputs = {"<artifacts BucketName>": "artifact-bucket", "<site BucketName>": "site-bucket",
-               "<site DistributionId>": "E2EXAMPLE"}
+               "<site DistributionId>": "E2EXAMPLE",
+               "<api TableName>": f"community-portal-{stage}-PortalTable-X",
+               "<api TableArn>": "arn:aws:dynamodb:ap-east-1:1:table/X"}
 
     def normal(words: list[str], out: Path) -> list[str]:
         """Without the region and output flags the CLI wrapper adds, paths under OUT."""

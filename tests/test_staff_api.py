@@ -182,6 +182,8 @@ def test_canned_replies_are_edited_by_managers_and_checked(staff_client: Any, is
     clerk = issuer.token(["clerk"])
     replies = call(staff_client, "GET", "/staff/replies", clerk).json_body["replies"]
     assert [r["id"] for r in replies] == ["thanks"]
+    assert call(staff_client, "DELETE", "/staff/replies/thanks", manager).status_code == 200
+    assert call(staff_client, "GET", "/staff/replies", clerk).json_body["replies"] == []
 
 
 def test_figures_count_the_first_reply_the_owner_can_see(staff_client: Any, issuer: Any,

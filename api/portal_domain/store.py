@@ -6,7 +6,7 @@
                                                                 while open: GSI2PK=OPEN,
                                                                 GSI2SK=<respond_by>#<receipt>;
                                                                 version (+1 on every change)
-    contact         CASE#<receipt>         PII                  ttl (retention; DynamoDB deletes it)
+    contact         PII#<receipt>          PII                  ttl (retention; DynamoDB deletes it)
     rate counter    RATE#<sha256(client)>  W#<window>           n, ttl (window end)
     survey code     SURVEY#<id>            CODE#<sha256(code)>  used (the code itself is never stored)
     survey answer   SURVEY#<id>            RESP#<hmac(key)>     answers, day, req; no code, no time
@@ -16,8 +16,10 @@
 A submission is one TransactWriteItems: count the client's submission in its window
 (refused past the limit), put the case if no case has that receipt, put the contact
 item. A retry with the same Idempotency-Key maps to the same receipt, so its put is
-refused and nothing is stored twice. Contact details live on their own item so they
-expire (TTL) while the case and its statistics stay. A survey answer is one transaction
+refused and nothing is stored twice. Contact details live on their own item, in their
+own partition, so they expire (TTL) while the case and its statistics stay, and so the
+owners' function can be allowed to write them but never to read them (its IAM policy
+refuses the PII# partitions, dynamodb:LeadingKeys). A survey answer is one transaction
 too: the rate counter, the code (only if it exists and is unused), the answer (only if
 this key stored none), one counter shard.
 
@@ -165,7 +167,7 @@ class Store:
         items.append({"Put": {"TableName": self.table, "Item": to_item(item),
                               "ConditionExpression": "attribute_not_exists(PK)"}})
         if contact:
-            pii = {"PK": f"CASE#{receipt}", "SK": "PII", **contact, TTL_ATTRIBUTE: contact_expires}
+            pii = {"PK": f"PII#{receipt}", "SK": "PII", **contact, TTL_ATTRIBUTE: contact_expires}
             items.append({"Put": {"TableName": self.table, "Item": to_item(pii)}})
         self._transact(items, ("rate", "case", "contact") if w else ("case", "contact"))
 
@@ -174,7 +176,7 @@ class Store:
 
     def contact(self, receipt: str) -> dict[str, Any]:
         """The private contact details of a case ({} when none were given or they expired)."""
-        item = self._get({"PK": f"CASE#{receipt}", "SK": "PII"}) or {}
+        item = self._get({"PK": f"PII#{receipt}", "SK": "PII"}) or {}
         return {k: v for k, v in item.items() if k in ("name", "phone", "email", "unit")}
 
     def cases_in_month(self, month: str) -> list[dict[str, Any]]:
