@@ -22,7 +22,8 @@ from .errors import ContentInvalid
 from .features import all_features
 from .i18n import Translator
 from .pipeline import BuildContext, LightPage, OutputFile, Portal, load, markdown_converter, template_env
-from .shell import Shells, add_to_search_index, add_to_sitemap, write_pages
+from .search import SearchIndexFailed, build_index
+from .shell import Shells, add_to_sitemap, write_pages
 
 
 class PortalConfig(Config):
@@ -101,6 +102,8 @@ class PortalPlugin(BasePlugin[PortalConfig]):
                 "hotline_label": ctx.t("header.hotline"),
                 "name": community.full_name,
             }
+        # The search box's strings (site_src/overrides/partials/search.html hands them to search.js).
+        config.extra["portal_search"] = ctx.t.prefixed("search.")
         # Staff see their edits at once under `mkdocs serve`.
         if str(ctx.content_dir) not in config.watch:
             config.watch.append(str(ctx.content_dir))
@@ -152,12 +155,15 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         self.env, self.files = env, files
         return env
 
-    @event_priority(-100)  # after the search plugin has written its index
+    @event_priority(-100)  # after other plugins have written their files
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        if not self.light:
-            return
-        assert self.nav is not None and self.env is not None  # set by earlier MkDocs events
         site_dir = Path(config.site_dir)
-        write_pages(Shells(config, self.nav, self.files, self.env), self.light, site_dir)
-        add_to_search_index(site_dir, self.light)
-        add_to_sitemap(site_dir, config.site_url or "", self.light)
+        if self.light:
+            assert self.nav is not None and self.env is not None  # set by earlier MkDocs events
+            write_pages(Shells(config, self.nav, self.files, self.env), self.light, site_dir)
+            add_to_sitemap(site_dir, config.site_url or "", self.light)
+        # Last: Pagefind indexes every page on disk, the generated ones included.
+        try:
+            build_index(site_dir)
+        except SearchIndexFailed as exc:
+            raise PluginError(str(exc)) from exc
