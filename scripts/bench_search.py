@@ -45,7 +45,7 @@ from urllib.parse import urlparse
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_notices import notices, portal_site  # noqa: E402
+from bench_notices import notices, portal_site
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERY = "停水"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import json
 import logging
 import os
 import threading
@@ -56,11 +55,6 @@ class Site:
         path = self.root / url
         return (path / "index.html").is_file() if url.endswith("/") else path.is_file()
 
-    def search_index(self) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads(
-            (self.root / "search" / "search_index.json").read_text(encoding="utf-8"))
-        return data
-
 
 def site_config(base: Path, content: Path, site_dir: Path, now: str = FIXED_NOW,
                 **extra: Any) -> Path:
@@ -93,7 +87,7 @@ class _Errors(logging.Handler):
 
 
 def build_site(config_file: Path) -> Site:
-    """Build in-process (jieba's dictionary stays loaded between builds)."""
+    """Build in-process (the portal plugin runs Pagefind over the built site)."""
     errors = _Errors()
     log = logging.getLogger("mkdocs")
     log.addHandler(errors)
