@@ -23,7 +23,7 @@ from .features import all_features
 from .i18n import Translator
 from .pipeline import BuildContext, LightPage, OutputFile, Portal, load, markdown_converter, template_env
 from .search import SearchIndexFailed, build_index
-from .shell import Shells, add_to_sitemap, write_pages
+from .shell import Shells, add_to_sitemap, search_document, write_pages
 
 
 class PortalConfig(Config):
@@ -162,8 +162,10 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             assert self.nav is not None and self.env is not None  # set by earlier MkDocs events
             write_pages(Shells(config, self.nav, self.files, self.env), self.light, site_dir)
             add_to_sitemap(site_dir, config.site_url or "", self.light)
-        # Last: Pagefind indexes every page on disk, the generated ones included.
+        # Last: Pagefind indexes every page, the generated ones included.
+        language = str(config.theme.get("language") or "zh")
         try:
-            build_index(site_dir)
+            build_index(site_dir, ((p.url, search_document(p, language)) for p in self.light
+                                   if p.search_text is not None), {p.url for p in self.light})
         except SearchIndexFailed as exc:
             raise PluginError(str(exc)) from exc

@@ -62,14 +62,26 @@ class Shells:
         return self._parts[d]
 
     def render(self, page: LightPage) -> str:
-        html = page.html
-        if page.search_text is not None:  # Pagefind indexes only what is inside data-pagefind-body
-            html = (f'<div data-pagefind-body data-pagefind-filter="section:{section(page.url)}">'
-                    f"{html}</div>")
         fill = {TITLE: str(escape(page.title)), DESCRIPTION: str(escape(page.description)),
-                CONTENT: html, URL + "/": page.url}
+                CONTENT: searchable(page), URL + "/": page.url}
         parts = self._shell(depth(page.url))
         return "".join(fill.get(p, p) if i % 2 else p for i, p in enumerate(parts))
+
+
+def searchable(page: LightPage) -> str:
+    """The page's HTML, marked for Pagefind (which indexes only data-pagefind-body) if searchable."""
+    if page.search_text is None:
+        return page.html
+    return (f'<div data-pagefind-body data-pagefind-filter="section:{section(page.url)}">'
+            f"{page.html}</div>")
+
+
+def search_document(page: LightPage, language: str) -> str:
+    """What Pagefind reads of a generated page: its title and marked content, without the
+    theme around it (the same text and title as the full page, at a tenth of the size)."""
+    title = "" if "<h1" in page.html else f"<h1>{escape(page.title)}</h1>"
+    return (f'<!doctype html><html lang="{escape(language)}"><head><meta charset="utf-8">'
+            f"<title>{escape(page.title)}</title></head><body>{title}{searchable(page)}</body></html>")
 
 
 def write_pages(shells: Shells, pages: Iterable[LightPage], site_dir: Path) -> None:
