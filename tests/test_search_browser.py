@@ -198,6 +198,7 @@ def test_without_javascript_the_box_says_search_needs_it(browser: Any, site_serv
         assert "搜索需要浏览器启用 JavaScript" in note.inner_text()
         sections = note.locator("a").evaluate_all("els => els.map(e => e.textContent.trim())")
         assert {"通知公告", "住户手册"} <= set(sections)
+        assert not pg.locator("#portal-search-section").is_visible()  # the filter needs the script
         pg.screenshot(path=str(artifact("search-360-noscript.png")))
     finally:
         ctx.close()
