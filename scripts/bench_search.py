@@ -77,7 +77,7 @@ from mkdocs.config import load_config
 import portal.plugin as plugin
 
 if mode == "pagefind":
-    plugin.build_index = timed(plugin.build_index)
+    plugin.Indexer.finish = timed(plugin.Indexer.finish)
 else:
     import re
     from pathlib import Path

@@ -22,7 +22,7 @@ from .errors import ContentInvalid
 from .features import all_features
 from .i18n import Translator
 from .pipeline import BuildContext, LightPage, OutputFile, Portal, load, markdown_converter, template_env
-from .search import SearchIndexFailed, build_index
+from .search import Indexer, SearchIndexFailed
 from .shell import Shells, add_to_sitemap, search_document, write_pages
 
 
@@ -59,6 +59,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         self.nav: Navigation | None = None
         self.env: jinja2.Environment | None = None
         self.files: Files | None = None
+        self.indexer: Indexer | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").resolve().parent
@@ -136,6 +137,12 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             if light.url in urls:
                 raise PluginError(f"{light.url}: generated twice (a page in the docs folder has "
                                   f"the same address)")
+        # Search indexes the generated pages while MkDocs renders the others.
+        if self.indexer is not None:
+            self.indexer.cancel()
+        language = str(config.theme.get("language") or "zh")
+        self.indexer = Indexer(Path(config.site_dir), [
+            (p.url, search_document(p, language)) for p in self.light if p.search_text is not None])
         return files
 
     @staticmethod
@@ -162,10 +169,15 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             assert self.nav is not None and self.env is not None  # set by earlier MkDocs events
             write_pages(Shells(config, self.nav, self.files, self.env), self.light, site_dir)
             add_to_sitemap(site_dir, config.site_url or "", self.light)
-        # Last: Pagefind indexes every page, the generated ones included.
-        language = str(config.theme.get("language") or "zh")
+        # Last: the pages MkDocs built join the search index, which is written.
+        assert self.indexer is not None  # started by on_files
+        indexer, self.indexer = self.indexer, None
         try:
-            build_index(site_dir, ((p.url, search_document(p, language)) for p in self.light
-                                   if p.search_text is not None), {p.url for p in self.light})
+            indexer.finish(site_dir, {p.url for p in self.light})
         except SearchIndexFailed as exc:
             raise PluginError(str(exc)) from exc
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if self.indexer is not None:
+            self.indexer.cancel()
+            self.indexer = None

@@ -5,14 +5,18 @@ Pagefind (the extended binary, which segments Chinese) indexes what is inside
 writes `pagefind/`: a small entry file, the WebAssembly search, and the index in gzipped
 chunks the browser fetches only for the words it looks up. It reads the generated pages
 from small documents without the theme (parsing thousands of full pages, their
-navigation included, took twice as long), and the other pages as built.
+navigation included, took twice as long), while MkDocs still renders the other pages,
+and those pages as built. The extended binary comes from the pagefind-bin-extended wheel,
+which the pagefind package's service prefers.
 """
 
 from __future__ import annotations
 
+import asyncio
+import queue
 import shutil
-import subprocess
 import tempfile
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -24,40 +28,72 @@ UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefi
 class SearchIndexFailed(RuntimeError):
     """Pagefind stopped; the message is what it printed."""
 
-def executable() -> Path:
-    """The extended Pagefind binary (shipped in the pagefind-bin-extended wheel)."""
-    from pagefind_bin_extended import get_executable
+class Indexer:
+    """Pagefind's indexing service in a thread, started as soon as the generated pages exist.
 
-    return Path(get_executable())
-
-def build_index(site_dir: Path, documents: Iterable[tuple[str, str]], skip: set[str]) -> None:
-    """Index the built site into `site_dir/pagefind/` (replacing any older bundle).
-
-    `documents` are (url, html) of generated pages as Pagefind should read them: their
-    content without the theme (see shell.search_document); their full pages at the URLs
-    in `skip` are not read again. Every other page of the site that has a
-    `data-pagefind-body` is indexed as built.
+    It reads the generated pages (as small documents without the theme, see
+    shell.search_document) while MkDocs renders the rest of the site, on another core;
+    `finish` then adds every other page of the built site that has a
+    `data-pagefind-body` and writes `site_dir/pagefind/`.
     """
-    out = site_dir / BUNDLE
-    if out.exists():
-        shutil.rmtree(out)
-    with tempfile.TemporaryDirectory(prefix="portal-search-") as tmp:
-        docs = Path(tmp)
-        for url, html in documents:
-            path = docs / url / "index.html"
+
+    def __init__(self, site_dir: Path, documents: Iterable[tuple[str, str]]) -> None:
+        self.out = site_dir / BUNDLE
+        self._tmp = tempfile.TemporaryDirectory(prefix="portal-search-")
+        self.docs = Path(self._tmp.name)
+        self._documents = list(documents)
+        self._rest: queue.Queue[Path | None] = queue.Queue()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="pagefind", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._index())
+        except BaseException as exc:  # reported by finish()
+            self._error = exc
+
+    async def _index(self) -> None:
+        from pagefind.index import IndexConfig, PagefindIndex
+
+        generated = self.docs / "generated"
+        for url, html in self._documents:
+            path = generated / url / "index.html"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(html, encoding="utf-8")
-        for path in site_dir.rglob("*.html"):
-            rel = path.relative_to(site_dir)
-            if rel.parent.as_posix() + "/" in skip:
-                continue
-            html = path.read_text(encoding="utf-8")
-            if "data-pagefind-body" in html:
-                (docs / rel).parent.mkdir(parents=True, exist_ok=True)
-                (docs / rel).write_text(html, encoding="utf-8")
-        done = subprocess.run([str(executable()), "--site", str(docs), "--output-path", str(out),
-                               "--quiet"], capture_output=True, text=True, check=False)
-    if done.returncode != 0 or not (out / "pagefind.js").is_file():
-        raise SearchIndexFailed(f"Pagefind could not index {site_dir}:\n{done.stdout}{done.stderr}")
-    for name in UNUSED:
-        (out / name).unlink(missing_ok=True)
+        async with PagefindIndex(IndexConfig(output_path=str(self.out))) as index:
+            if self._documents:
+                await index.add_directory(str(generated))
+            rest = await asyncio.to_thread(self._rest.get)
+            if rest is None:  # the build failed: write nothing
+                raise RuntimeError("build stopped")
+            await index.add_directory(str(rest))
+
+    def cancel(self) -> None:
+        self._rest.put(None)
+        self._thread.join()
+        self._tmp.cleanup()
+
+    def finish(self, site_dir: Path, skip: set[str]) -> None:
+        """Add the pages MkDocs built (all but the URLs in `skip`), write the bundle."""
+        try:
+            rest = self.docs / "pages"
+            rest.mkdir()
+            for path in site_dir.rglob("*.html"):
+                rel = path.relative_to(site_dir)
+                if rel.parent.as_posix() + "/" in skip or rel.parts[0] == BUNDLE:
+                    continue
+                html = path.read_text(encoding="utf-8")
+                if "data-pagefind-body" in html:
+                    (rest / rel).parent.mkdir(parents=True, exist_ok=True)
+                    (rest / rel).write_text(html, encoding="utf-8")
+            if self.out.exists():
+                shutil.rmtree(self.out)
+            self._rest.put(rest)
+            self._thread.join()
+        finally:
+            self._tmp.cleanup()
+        if self._error is not None or not (self.out / "pagefind.js").is_file():
+            raise SearchIndexFailed(f"Pagefind could not index {site_dir}: {self._error!r}")
+        for name in UNUSED:
+            (self.out / name).unlink(missing_ok=True)
