@@ -64,7 +64,12 @@ class Indexer:
         async with PagefindIndex(IndexConfig(output_path=str(self.out))) as index:
             if self._documents:
                 await index.add_directory(str(generated))
-            rest = await asyncio.to_thread(self._rest.get)
+            while True:  # polled: a blocking wait would keep the interpreter from exiting
+                try:
+                    rest = self._rest.get_nowait()
+                    break
+                except queue.Empty:
+                    await asyncio.sleep(0.02)
             if rest is None:  # the build failed: write nothing
                 raise RuntimeError("build stopped")
             await index.add_directory(str(rest))
