@@ -298,8 +298,8 @@ def main(argv: list[str] | None = None) -> int:
         browser.close()
 
     print(f"\nQuery {QUERY!r}; Chromium at 360 px, CPU throttled 4x; local server; cache disabled.")
-    print("| notices | search | full `mkdocs build` (s) | index time inside it, at the end (s) | index on disk (MiB) "
-          "| index gzip (KiB) | answered as typed | first result after typing (s) "
+    print("| notices | search | full `mkdocs build` (s) | index time inside it, at the end (s) "
+          "| index on disk (MiB) | index gzip (KiB) | answered as typed | first result after typing (s) "
           "| from navigation (s) | gzip fetched before it: search files (KiB) | all files (KiB) |")
     print("| ---: | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |")
     for r in rows:
