@@ -17,6 +17,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
 
 from .errors import ContentInvalid
 from .features import all_features
@@ -162,18 +163,24 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         self.env, self.files = env, files
         return env
 
+    @event_priority(-100)  # what the page finally is, after other plugins
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        if self.indexer is not None:
+            self.indexer.add_page(page.file.dest_uri, output)
+        return output
+
     @event_priority(-100)  # after other plugins have written their files
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         site_dir = Path(config.site_dir)
+        assert self.indexer is not None  # started by on_files
+        indexer, self.indexer = self.indexer, None
+        indexer.close()  # Pagefind writes its bundle while the generated pages are written
         if self.light:
             assert self.nav is not None and self.env is not None  # set by earlier MkDocs events
             write_pages(Shells(config, self.nav, self.files, self.env), self.light, site_dir)
             add_to_sitemap(site_dir, config.site_url or "", self.light)
-        # Last: the pages MkDocs built join the search index, which is written.
-        assert self.indexer is not None  # started by on_files
-        indexer, self.indexer = self.indexer, None
         try:
-            indexer.finish(site_dir, {p.url for p in self.light})
+            indexer.wait()
         except SearchIndexFailed as exc:
             raise PluginError(str(exc)) from exc
 

@@ -33,8 +33,8 @@ class Indexer:
 
     It reads the generated pages (as small documents without the theme, see
     shell.search_document) while MkDocs renders the rest of the site, on another core;
-    `finish` then adds every other page of the built site that has a
-    `data-pagefind-body` and writes `site_dir/pagefind/`.
+    the pages MkDocs renders are handed over by `add_page`; after `close` it adds those
+    and writes `site_dir/pagefind/` while the portal writes the generated pages' files.
     """
 
     def __init__(self, site_dir: Path, documents: Iterable[tuple[str, str]]) -> None:
@@ -74,31 +74,35 @@ class Indexer:
                 raise RuntimeError("build stopped")
             await index.add_directory(str(rest))
 
+    def add_page(self, dest: str, html: str) -> None:
+        """A page MkDocs rendered (`dest`: its file in the site), if it has searchable content."""
+        if "data-pagefind-body" in html:
+            path = self.docs / "pages" / dest
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(html, encoding="utf-8")
+
     def cancel(self) -> None:
         self._rest.put(None)
         self._thread.join()
         self._tmp.cleanup()
 
-    def finish(self, site_dir: Path, skip: set[str]) -> None:
-        """Add the pages MkDocs built (all but the URLs in `skip`), write the bundle."""
+    def close(self) -> None:
+        """No more pages: Pagefind adds the rendered pages and writes the bundle (in the
+        background: the caller may go on writing other files meanwhile)."""
+        rest = self.docs / "pages"
+        rest.mkdir(exist_ok=True)
+        if self.out.exists():
+            shutil.rmtree(self.out)
+        self._rest.put(rest)
+
+    def wait(self) -> None:
+        """Until the bundle is written; raise SearchIndexFailed if it could not be."""
         try:
-            rest = self.docs / "pages"
-            rest.mkdir()
-            for path in site_dir.rglob("*.html"):
-                rel = path.relative_to(site_dir)
-                if rel.parent.as_posix() + "/" in skip or rel.parts[0] == BUNDLE:
-                    continue
-                html = path.read_text(encoding="utf-8")
-                if "data-pagefind-body" in html:
-                    (rest / rel).parent.mkdir(parents=True, exist_ok=True)
-                    (rest / rel).write_text(html, encoding="utf-8")
-            if self.out.exists():
-                shutil.rmtree(self.out)
-            self._rest.put(rest)
             self._thread.join()
         finally:
             self._tmp.cleanup()
         if self._error is not None or not (self.out / "pagefind.js").is_file():
-            raise SearchIndexFailed(f"Pagefind could not index {site_dir}: {self._error!r}")
+            raise SearchIndexFailed(f"Pagefind could not index the site into {self.out}: "
+                                    f"{self._error!r}")
         for name in UNUSED:
             (self.out / name).unlink(missing_ok=True)
