@@ -91,11 +91,13 @@ def test_a_section_filter_narrows_the_results(page: Any, site_server: Server) ->
     everything = search(page, "停水")
     assert any(h.startswith("/notices/") for h in everything)
     assert any(not h.startswith("/notices/") for h in everything), everything
+    page.evaluate("document.querySelector('[data-portal-search-status]').textContent = ''")
     page.select_option("#portal-search-section", "handbook")
-    page.wait_for_function("() => [...document.querySelectorAll('.md-search-result__link')]"
-                           ".every(a => new URL(a.href).pathname.startsWith('/handbook/'))")
+    page.wait_for_function("() => document.querySelector('[data-portal-search-status]')"
+                           ".textContent.includes('条结果')")
     narrowed = hrefs(page)
     assert narrowed and set(narrowed) < set(everything)
+    assert all(h.startswith("/handbook/") for h in narrowed), narrowed
 
 
 def test_expired_notices_are_marked_and_listed_after_current_ones(page: Any, site_server: Server) -> None:
