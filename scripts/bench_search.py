@@ -16,6 +16,7 @@ file is counted gzip-compressed, as a server or CDN would send it).
 
     .venv/bin/python scripts/bench_search.py                      # 1,000 2,000 5,000; lunr at 1,000 2,000
     .venv/bin/python scripts/bench_search.py --sizes 200 --lunr-sizes 200
+    .venv/bin/python scripts/bench_search.py --sizes 2000 --lunr-sizes 2000 --repeat 3
 
 Prints one table. Exit code 0 when the targets hold (5,000 notices: first result <= 1.5 s
 after typing with <= 300 KiB gzip of search files; full build at 2,000 no slower than
@@ -263,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000, 5000])
     parser.add_argument("--lunr-sizes", type=int, nargs="*", default=[1000, 2000])
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="builds per site; the fastest is kept (this machine may be shared)")
     parser.add_argument("--lost-after", type=float, default=15.0,
                         help="seconds without an answer after which a typed query counts as lost")
     args = parser.parse_args(argv)
@@ -283,7 +286,8 @@ def main(argv: list[str] | None = None) -> int:
                 if mode == "lunr":
                     (base / "lunr").mkdir()
                     config = lunr_config(pf_config, base / "lunr")
-                times = build(mode, config)
+                times = min((build(mode, config) for _ in range(args.repeat)),
+                            key=lambda t: t["build"])
                 site = Path(yaml.safe_load(config.read_text(encoding="utf-8"))["site_dir"])
                 disk, gz = index_bytes(site, mode)
                 with serve(site) as (url, sent):
