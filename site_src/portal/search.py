@@ -25,8 +25,10 @@ BUNDLE = "pagefind"
 UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
           "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 
+
 class SearchIndexFailed(RuntimeError):
-    """Pagefind stopped; the message is what it printed."""
+    """Pagefind could not index the site or write its bundle."""
+
 
 class Indexer:
     """Pagefind's indexing service in a thread, started as soon as the generated pages exist.
@@ -50,7 +52,7 @@ class Indexer:
     def _run(self) -> None:
         try:
             asyncio.run(self._index())
-        except BaseException as exc:  # reported by finish()
+        except BaseException as exc:  # reported by wait()
             self._error = exc
 
     async def _index(self) -> None:
