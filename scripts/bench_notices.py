@@ -106,7 +106,8 @@ def blog_site(base: Path, items: list[dict[str, object]]) -> Path:
             f"# {it['title']}\n\n{it['body']}\n", encoding="utf-8")
     base_cfg = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     theme = {k: v for k, v in base_cfg["theme"].items() if k not in ("custom_dir", "favicon")}
-    search = next(p for p in base_cfg["plugins"] if isinstance(p, dict) and "search" in p)
+    # Material's search as the portal had it before Pagefind (jieba-segmented lunr index).
+    search = {"search": {"separator": "[\\s\\u200b\\-，。、；：！？（）]+"}}
     cfg = {
         "site_name": "baseline", "site_url": base_cfg["site_url"], "docs_dir": str(docs),
         "site_dir": str(base / "site"), "theme": theme,

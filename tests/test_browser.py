@@ -1,4 +1,7 @@
-"""What owners do in a real headless Chromium: read on a phone, zoom, search, call the hotline."""
+"""What owners do in a real headless Chromium: read on a phone, zoom, call the hotline.
+
+Search is in test_search_browser.py.
+"""
 
 from __future__ import annotations
 
@@ -64,16 +67,3 @@ def test_hotline_is_one_tap_away_on_a_phone(browser: Any, site_server: Server) -
     ctx.close()
 
 
-def test_searching_renovation_in_chinese_finds_the_rules(page: Any, site_server: Server) -> None:
-    page.goto(site_server.url)
-    page.locator("label.md-search__icon, .md-search__input").first.click()
-    box = page.locator("input.md-search__input")
-    box.fill("装修")
-    # A Chinese IME commits the word and then releases a key; Material searches on keyup.
-    box.press("End")
-    first = page.locator(".md-search-result__item a").first
-    first.wait_for(timeout=10_000)
-    page.screenshot(path=str(artifact("search-renovation.png")))
-    hrefs = page.locator(".md-search-result__item a").evaluate_all(
-        "els => els.map(e => e.getAttribute('href'))")
-    assert any("handbook/renovation/" in h for h in hrefs), hrefs

@@ -538,7 +538,7 @@ def test_every_file_is_uploaded_once_with_its_type_and_cache(stage_site: tuple[P
               "events/calendar.ics": ("text/calendar", deploy.HTML_CACHE),
               "index.html": ("text/html", deploy.HTML_CACHE),
               "sitemap.xml": ("application/xml", deploy.HTML_CACHE),
-              "search/search_index.json": ("application/json", deploy.HTML_CACHE)}
+              "pagefind/pagefind-entry.json": ("application/json", deploy.HTML_CACHE)}
     files = [p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()]
     assert set(expect) <= set(files)
     for rel in files:

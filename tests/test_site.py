@@ -24,14 +24,22 @@ def test_example_site_builds_with_strict() -> None:
     assert "WARNING" not in out.stderr
 
 
-def test_search_index_holds_segmented_chinese_words(example_site: Site) -> None:
-    index = example_site.search_index()
-    renovation = [d for d in index["docs"] if d["location"].startswith("handbook/renovation/")]
-    assert renovation, "the renovation page is indexed"
-    text = " ".join(d["title"] + " " + d["text"] for d in renovation)
-    # jieba splits words with zero-width spaces so lunr can match 装修 as a word.
-    assert "\u200b装修\u200b" in text or text.startswith("装修\u200b")
-    assert index["config"]["separator"].startswith("[\\s\\u200b")
+def test_pagefind_indexes_page_content_only(example_site: Site) -> None:
+    """Pagefind's bundle is built; only page content is marked for it, by section."""
+    assert (example_site.root / "pagefind" / "pagefind.js").is_file()
+    assert list((example_site.root / "pagefind" / "fragment").glob("*.pf_fragment"))
+    assert not (example_site.root / "search" / "search_index.json").exists()
+    renovation = example_site.page("handbook/renovation/")
+    assert 'data-pagefind-body data-pagefind-filter="section:handbook"' in renovation
+    body = renovation.index("data-pagefind-body")
+    assert renovation.index('class="md-header') < body < renovation.index('class="md-footer')
+    notice = example_site.page("notices/2026/11/urgent-water-cut-3-4/")
+    assert 'data-pagefind-filter="section:notices"' in notice
+    assert 'data-pagefind-meta="date:2026年11月23日"' in notice
+    assert 'data-pagefind-filter="status:expired"' in example_site.page("notices/2026/07/water-cut-1-2/")
+    # The home page repeats other pages; lists and archives are not results of their own.
+    for url in ("", "notices/", "notices/category/outage/", "notices/archive/2026/11/"):
+        assert "data-pagefind-body" not in example_site.page(url), url
 
 
 def test_interface_strings_exist_in_every_language() -> None:

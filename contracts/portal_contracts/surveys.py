@@ -122,7 +122,7 @@ def parse(data: Any, expected_id: str | None = None) -> Survey:
     p: list[tuple[str, str, str]] = []
     if not isinstance(data, dict):
         raise Problems([("(file)", "a mapping of field: value", found(data))])
-    for key in sorted(set(data) - TOP):
+    for key in sorted(set(data) - TOP, key=str):
         p.append((key, "no such field (check the spelling)", found(data[key])))
     sid = data.get("id")
     if not isinstance(sid, str) or not ID.match(sid):
@@ -186,7 +186,7 @@ def _question(raw: Any, where: str, seen: dict[str, Question], p: list[tuple[str
         p.append((where, "a mapping describing a question", found(raw)))
         return None
     n = len(p)
-    for key in sorted(set(raw) - QUESTION):
+    for key in sorted(set(raw) - QUESTION, key=str):
         p.append((f"{where}.{key}", "no such field (check the spelling)", found(raw[key])))
     qid, kind, text = raw.get("id"), raw.get("kind"), raw.get("text")
     if not isinstance(qid, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", qid):

@@ -17,13 +17,15 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
 
 from .errors import ContentInvalid
 from .features import all_features
 from .i18n import Translator
 from .options import DEFAULTS, Options
 from .pipeline import BuildContext, LightPage, OutputFile, Portal, load, markdown_converter, template_env
-from .shell import Shells, add_to_search_index, add_to_sitemap, write_pages
+from .search import Indexer, SearchIndexFailed
+from .shell import Shells, add_to_sitemap, search_document, write_pages
 
 
 class PortalConfig(Config):
@@ -58,6 +60,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         self.nav: Navigation | None = None
         self.env: jinja2.Environment | None = None
         self.files: Files | None = None
+        self.indexer: Indexer | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").resolve().parent
@@ -97,6 +100,8 @@ class PortalPlugin(BasePlugin[PortalConfig]):
                 "hotline_label": ctx.t("header.hotline"),
                 "name": community.full_name,
             }
+        # The search box's strings (site_src/overrides/partials/search.html hands them to search.js).
+        config.extra["portal_search"] = ctx.t.prefixed("search.")
         # Staff see their edits at once under `mkdocs serve`.
         if str(ctx.content_dir) not in config.watch:
             config.watch.append(str(ctx.content_dir))
@@ -130,6 +135,12 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             if light.url in urls:
                 raise PluginError(f"{light.url}: generated twice (a page in the docs folder has "
                                   f"the same address)")
+        # Search indexes the generated pages while MkDocs renders the others.
+        if self.indexer is not None:
+            self.indexer.cancel()
+        language = str(config.theme.get("language") or "zh")
+        self.indexer = Indexer(Path(config.site_dir), [
+            (p.url, search_document(p, language)) for p in self.light if p.search_text is not None])
         return files
 
     @staticmethod
@@ -149,12 +160,28 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         self.env, self.files = env, files
         return env
 
-    @event_priority(-100)  # after the search plugin has written its index
+    @event_priority(-100)  # what the page finally is, after other plugins
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        if self.indexer is not None:
+            self.indexer.add_page(page.file.dest_uri, output)
+        return output
+
+    @event_priority(-100)  # after other plugins have written their files
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        if not self.light:
-            return
-        assert self.nav is not None and self.env is not None  # set by earlier MkDocs events
         site_dir = Path(config.site_dir)
-        write_pages(Shells(config, self.nav, self.files, self.env), self.light, site_dir)
-        add_to_search_index(site_dir, self.light)
-        add_to_sitemap(site_dir, config.site_url or "", self.light)
+        assert self.indexer is not None  # started by on_files
+        indexer, self.indexer = self.indexer, None
+        indexer.close()  # Pagefind writes its bundle while the generated pages are written
+        if self.light:
+            assert self.nav is not None and self.env is not None  # set by earlier MkDocs events
+            write_pages(Shells(config, self.nav, self.files, self.env), self.light, site_dir)
+            add_to_sitemap(site_dir, config.site_url or "", self.light)
+        try:
+            indexer.wait()
+        except SearchIndexFailed as exc:
+            raise PluginError(str(exc)) from exc
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if self.indexer is not None:
+            self.indexer.cancel()
+            self.indexer = None

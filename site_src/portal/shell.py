@@ -9,7 +9,6 @@ once the invented URL (in the canonical link) is replaced by the real one.
 from __future__ import annotations
 
 import gzip
-import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -30,7 +29,11 @@ DESCRIPTION = "PORTALSHELLDESCRIPTION"
 CONTENT = "<!--PORTALSHELLCONTENT-->"
 URL = "PORTALSHELLURL"
 _MARKERS = re.compile(f"({TITLE}|{DESCRIPTION}|{re.escape(CONTENT)}|{URL}/)")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def section(url: str) -> str:
+    """The site section a page belongs to: the first folder of its address ('notices')."""
+    return url.strip("/").split("/")[0]
 
 
 def depth(url: str) -> int:
@@ -60,9 +63,25 @@ class Shells:
 
     def render(self, page: LightPage) -> str:
         fill = {TITLE: str(escape(page.title)), DESCRIPTION: str(escape(page.description)),
-                CONTENT: page.html, URL + "/": page.url}
+                CONTENT: searchable(page), URL + "/": page.url}
         parts = self._shell(depth(page.url))
         return "".join(fill.get(p, p) if i % 2 else p for i, p in enumerate(parts))
+
+
+def searchable(page: LightPage) -> str:
+    """The page's HTML, marked for Pagefind (which indexes only data-pagefind-body) if searchable."""
+    if page.search_text is None:
+        return page.html
+    return (f'<div data-pagefind-body data-pagefind-filter="section:{section(page.url)}">'
+            f"{page.html}</div>")
+
+
+def search_document(page: LightPage, language: str) -> str:
+    """What Pagefind reads of a generated page: its title and marked content, without the
+    theme around it (the same text and title as the full page, at a tenth of the size)."""
+    title = "" if "<h1" in page.html else f"<h1>{escape(page.title)}</h1>"
+    return (f'<!doctype html><html lang="{escape(language)}"><head><meta charset="utf-8">'
+            f"<title>{escape(page.title)}</title></head><body>{title}{searchable(page)}</body></html>")
 
 
 def write_pages(shells: Shells, pages: Iterable[LightPage], site_dir: Path) -> None:
@@ -70,27 +89,6 @@ def write_pages(shells: Shells, pages: Iterable[LightPage], site_dir: Path) -> N
         out = site_dir / page.url / "index.html"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(shells.render(page), encoding="utf-8")
-
-
-def segment(text: str) -> str:
-    """Chinese words separated by zero-width spaces, as Material's search plugin does."""
-    import jieba
-
-    return _HAN.sub(lambda m: "\u200b" + "\u200b".join(jieba.cut(m.group(0), HMM=False))
-                    + "\u200b", text).strip("\u200b")
-
-
-def add_to_search_index(site_dir: Path, pages: Iterable[LightPage]) -> None:
-    path = site_dir / "search" / "search_index.json"
-    if not path.is_file():  # search plugin not enabled
-        return
-    index = json.loads(path.read_text(encoding="utf-8"))
-    for page in pages:
-        if page.search_text is not None:
-            index["docs"].append({"location": page.url, "title": segment(page.title),
-                                  "text": segment(str(escape(page.search_text)))})
-    path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")),
-                    encoding="utf-8")
 
 
 def add_to_sitemap(site_dir: Path, site_url: str, pages: Iterable[LightPage]) -> None:
