@@ -98,13 +98,20 @@ def start_api(port: int, endpoint: str, table: str, origin: str, surveys: Path,
               extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     """`chalice local` for the local stage, pointed at DynamoDB Local and at the survey
     definitions bundled in `surveys`."""
+    return chalice_local(API_DIR, port, endpoint, table, origin,
+                         {"SURVEY_DEFINITIONS": str(surveys), **(extra_env or {})})
+
+
+def chalice_local(app_dir: Path, port: int, endpoint: str, table: str, origin: str,
+                  extra_env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`chalice local` (stage local) of the app in `app_dir`, on DynamoDB Local."""
     env = {**os.environ, **LOCAL_CREDENTIALS, "DYNAMODB_ENDPOINT": endpoint, "TABLE_NAME": table,
-           "CORS_ORIGIN": origin, "SURVEY_DEFINITIONS": str(surveys), **(extra_env or {})}
+           "CORS_ORIGIN": origin, **extra_env}
     chalice = Path(sys.executable).with_name("chalice")
     proc = subprocess.Popen(
         [str(chalice), "local", "--stage", "local", "--host", "127.0.0.1", "--port", str(port),
          "--no-autoreload"],
-        cwd=API_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=app_dir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for_port(port, proc=proc)
     return proc
 
@@ -166,16 +173,9 @@ def seed_cognito(port: int, callbacks: list[str]) -> LocalIssuer:
 def start_staff_api(port: int, endpoint: str, table: str, origin: str, issuer: LocalIssuer,
                     extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     """`chalice local` for the staff API, checking tokens of the local issuer."""
-    env = {**os.environ, **LOCAL_CREDENTIALS, "DYNAMODB_ENDPOINT": endpoint, "TABLE_NAME": table,
-           "CORS_ORIGIN": origin, "STAGE": "local", "OIDC_ISSUER": issuer.issuer,
-           "OIDC_CLIENT_ID": issuer.client_id, **(extra_env or {})}
-    chalice = Path(sys.executable).with_name("chalice")
-    proc = subprocess.Popen(
-        [str(chalice), "local", "--stage", "local", "--host", "127.0.0.1", "--port", str(port),
-         "--no-autoreload"],
-        cwd=STAFF_API_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for_port(port, proc=proc)
-    return proc
+    return chalice_local(STAFF_API_DIR, port, endpoint, table, origin, {
+        "STAGE": "local", "OIDC_ISSUER": issuer.issuer, "OIDC_CLIENT_ID": issuer.client_id,
+        **(extra_env or {})})
 
 
 def desk_env(staff_api: str, issuer: LocalIssuer) -> dict[str, str]:
