@@ -23,7 +23,7 @@ from portal_domain import figures, web
 from portal_domain.auth import Forbidden, Staff
 from portal_domain.cases import overdue
 from portal_domain.composition import services, verifier
-from portal_domain.errors import Invalid, NotFound
+from portal_domain.errors import Conflict, Invalid, NotFound
 
 app = Chalice(app_name="community-portal-staff")
 app.log.setLevel(logging.INFO)
@@ -84,6 +84,7 @@ def version(data: dict[str, Any]) -> int:
 def card(case: dict[str, Any], contact: bool = False) -> dict[str, Any]:
     """A case as staff see it: no internal keys; contact details only when asked for."""
     out = {k: case[k] for k in CASE_FIELDS if k in case}
+    out.setdefault("version", 0)  # a case stored before versions were kept
     out["timeline"] = [{k: t.get(k, "") for k in ("at", "status", "note", "by", "public",
                                                   "internal")}
                        for t in case.get("timeline", [])]
@@ -168,9 +169,13 @@ def act(receipt: str, action: str, staff: Staff) -> tuple[int, Any]:
     if not staff.may(*ACTIONS[action]):
         raise Forbidden()
     cases = services().cases
-    visible(staff, cases.staff_view(receipt))
+    checked = visible(staff, cases.staff_view(receipt))
     data = body()
     v, by = version(data), staff.username
+    if v != int(checked.get("version", 0)):
+        # the change is written only at the version whose department was checked here
+        raise Conflict("changed", "Someone changed this case since you opened it; "
+                       "reload it and try again.")
     if action == "grade":
         done = cases.grade(receipt, data.get("grade"), by, v)  # type: ignore[arg-type]
     elif action == "assign":
@@ -181,7 +186,11 @@ def act(receipt: str, action: str, staff: Staff) -> tuple[int, Any]:
     elif action == "note":
         done = cases.note(receipt, _text(data, "text"), by, v)
     elif action == "status":
-        done = cases.set_status(receipt, _text(data, "status"), "", by, v)
+        status = _text(data, "status")
+        if status not in ("in_progress", "resolved") and not staff.may("clerk"):
+            raise Forbidden("A department moves its cases to in progress or resolved; "
+                            "customer service closes them.")
+        done = cases.set_status(receipt, status, "", by, v)
     elif action == "followup":
         done = cases.follow_up(receipt, _text(data, "note"), _text(data, "result"), by, v,
                                data.get("retry_at") or None)

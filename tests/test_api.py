@@ -257,3 +257,23 @@ def test_looking_up_unknown_receipts_is_rate_limited(ddb: Any, table: str, clock
         assert client.http.get(f"/suggestions/{receipt}").status_code == 200  # hits are free
         clock.now += 600
         assert client.http.get("/suggestions/K7M4-QX9P").status_code == 404
+
+
+def test_a_table_from_an_earlier_version_gets_the_new_indexes(ddb: Any) -> None:
+    """A developer's table made before the desk's queue index existed is brought up to date."""
+    import uuid
+
+    from portal_domain.store import TABLE_DEFINITION, create_table
+
+    name = f"old-{uuid.uuid4().hex[:8]}"
+    old = {**TABLE_DEFINITION,
+           "AttributeDefinitions": [a for a in TABLE_DEFINITION["AttributeDefinitions"]
+                                    if not a["AttributeName"].startswith("GSI2")],
+           "GlobalSecondaryIndexes": TABLE_DEFINITION["GlobalSecondaryIndexes"][:1]}
+    ddb.create_table(TableName=name, **old)
+    try:
+        create_table(ddb, name)
+        found = ddb.describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"]
+        assert sorted(i["IndexName"] for i in found) == ["GSI1", "GSI2"]
+    finally:
+        ddb.delete_table(TableName=name)

@@ -9,6 +9,7 @@ count it as answered late. Two clerks on one case: the second gets told. axe on 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -134,7 +135,8 @@ def test_a_clerk_works_a_complaint_from_overdue_to_closed(browser: Any, portal_s
     # the staff API's clock is DESK_NOW; the published figure is computed the same way
     expected = summarise("2026-11", cases, "", 1_795_485_600.0)["responded_on_time_pct"]
     shown = manager.locator(".desk-figures li").nth(1).locator("strong").inner_text()
-    assert shown == ("—" if expected is None else f"{expected:.1f}%")
+    assert expected is not None and expected < 100  # this case counts as late
+    assert shown == f"{expected:.1f}%"
     clean(manager, "figures")
     manager.get_by_role("link", name="常用答复").click()
     manager.locator("#rid0").wait_for()
@@ -181,7 +183,7 @@ def test_the_desk_page_is_kept_apart(browser: Any, portal_stack: Any, desk_issue
     sitemap = page.request.get(server.url + "sitemap.xml").text()
     assert "/staff/" not in sitemap
     home = page.request.get(server.url).text()
-    assert 'href="staff/"' not in home
+    assert not re.search(r'href="[^"]*staff/', home)
     ctx.close()
 
 

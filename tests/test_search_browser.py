@@ -60,6 +60,32 @@ def test_water_cut_typed_at_once_on_a_slow_phone_is_answered(browser: Any, site_
         ctx.close()
 
 
+def test_a_failed_load_is_retried_and_the_query_still_answered(browser: Any,
+                                                              site_server: Server) -> None:
+    """The phone loses the connection as search loads: the load is tried again and what
+    was typed is answered without typing it again."""
+    ctx = phone(browser)
+    try:
+        pg = ctx.new_page()
+        dropped: list[str] = []
+
+        def drop_once(route: Any) -> None:
+            if not dropped:
+                dropped.append(route.request.url)
+                route.abort()
+            else:
+                route.continue_()
+
+        pg.route("**/pagefind/pagefind.js", drop_once)
+        pg.goto(site_server.url)
+        pg.locator("label.md-header__button[for=__search]").click()
+        pg.keyboard.type("停水")
+        pg.locator(f'{RESULT}[href$="/{WATER_CUT}"]').wait_for(timeout=15_000)
+        assert dropped
+    finally:
+        ctx.close()
+
+
 @pytest.mark.parametrize(("query", "expected"), [
     ("装修", "/handbook/renovation/"),
     ("物业费", "/handbook/fees/"),

@@ -169,6 +169,34 @@ def test_a_department_sees_only_its_own_cases(staff_client: Any, issuer: Any) ->
     r = act(staff_client, engineering, mine, "reply", text="已更换水泵，请试用。", status="resolved")
     assert r.status_code == 200
     assert act(staff_client, engineering, mine, "close").status_code == 403
+    for status in ("closed", "received", "assigned"):  # nor by the back door of a status
+        assert act(staff_client, engineering, mine, "status", status=status).status_code == 403
+    for action, data in (("grade", {"grade": 1}), ("assign", {"department": "环境部"}),
+                         ("followup", {"result": "satisfied"})):
+        assert act(staff_client, engineering, mine, action, **data).status_code == 403
+        manager = issuer.token(["manager"], username="boss")
+        assert act(staff_client, manager, mine, action, **data).status_code == 403
+
+
+def test_a_closed_case_is_final_and_a_reopened_one_needs_a_new_follow_up(
+        staff_client: Any, issuer: Any) -> None:
+    clerk = issuer.token(["clerk"])
+    receipt = enter(staff_client, clerk)
+    act(staff_client, clerk, receipt, "reply", text="已处理。", status="resolved")
+    act(staff_client, clerk, receipt, "followup", result="satisfied")
+    # moved on after the follow-up: closing needs a new one
+    act(staff_client, clerk, receipt, "reply", text="补充：明天再复查一次。", status="in_progress")
+    act(staff_client, clerk, receipt, "reply", text="已复查，一切正常。", status="resolved")
+    again = act(staff_client, clerk, receipt, "close")
+    assert again.status_code == 409 and again.json_body["code"] == "no_follow_up"
+    act(staff_client, clerk, receipt, "followup", result="satisfied")
+    assert act(staff_client, clerk, receipt, "close").json_body["status"] == "closed"
+    for action, data in (("reply", {"text": "再说一句。"}), ("status", {"status": "in_progress"}),
+                         ("followup", {"result": "dissatisfied"})):
+        r = act(staff_client, clerk, receipt, action, **data)
+        assert r.status_code == 409, action
+    assert act(staff_client, clerk, receipt, "note", text="归档后补记").status_code == 200
+    assert act(staff_client, clerk, receipt, "grade", grade=2.0).status_code == 400
 
 
 def test_canned_replies_are_edited_by_managers_and_checked(staff_client: Any, issuer: Any) -> None:
@@ -213,15 +241,28 @@ def test_dev_and_prod_refuse_the_local_issuer(stage: str) -> None:
 
 def test_a_production_stage_refuses_a_token_signed_with_the_local_key(
         issuer: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Even if the keys served looked like the local issuer's (kid CognitoLocal), prod
+    refuses them; the same token is accepted on the local stage."""
+    import jwt as pyjwt
+
     from portal_domain.auth import Unauthorized, Verifier
 
-    monkeypatch.setenv("STAGE", "prod")
+    class LocalKeys:  # the key set serves the token's key under the local issuer's key id
+        def get_signing_key(self, kid: str) -> Any:
+            assert kid == "CognitoLocal"
+            return pyjwt.PyJWK(json.loads(pyjwt.algorithms.RSAAlgorithm.to_jwk(
+                issuer.key.public_key())) | {"kid": kid, "alg": "RS256"})
+
     monkeypatch.setenv("OIDC_ISSUER", "https://cognito-idp.ap-east-1.amazonaws.com/pool")
     monkeypatch.setenv("OIDC_CLIENT_ID", issuer.client_id)
-    settings = AuthSettings.from_env()
-    token = issuer.token(["clerk"], kid="CognitoLocal", iss=settings.issuer)
+    monkeypatch.setenv("STAGE", "local")
+    local = AuthSettings.from_env()
+    token = issuer.token(["clerk"], kid="CognitoLocal", iss=local.issuer)
+    assert Verifier(local, LocalKeys()).staff(f"Bearer {token}").may("clerk")  # type: ignore[arg-type]
+    monkeypatch.setenv("STAGE", "prod")
+    prod = AuthSettings.from_env()
     with pytest.raises(Unauthorized):
-        Verifier(settings).staff(f"Bearer {token}")
+        Verifier(prod, LocalKeys()).staff(f"Bearer {token}")  # type: ignore[arg-type]
 
 
 def test_the_command_line_uses_the_same_loop(service: CaseService) -> None:

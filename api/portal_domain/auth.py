@@ -31,7 +31,6 @@ from .errors import ApiError
 
 # Key ids cognito-local signs with (its key is public: it ships inside the npm package).
 LOCAL_ISSUER_KEY_IDS = ("CognitoLocal",)
-ROLES = ("clerk", "manager", "department")
 
 
 class Unauthorized(ApiError):
@@ -91,10 +90,11 @@ class AuthSettings:
         if not self.issuer or not self.client_id:
             raise ConfigError("OIDC_ISSUER and OIDC_CLIENT_ID must be set for the staff API")
         if self.stage != "local":
-            host = urlsplit(self.issuer).hostname or ""
-            if urlsplit(self.issuer).scheme != "https" or host in ("localhost", "127.0.0.1"):
-                raise ConfigError(f"stage {self.stage}: OIDC_ISSUER must be an https issuer, "
-                                  f"not {self.issuer!r} (the local issuer is for development)")
+            for name, url in (("OIDC_ISSUER", self.issuer), ("OIDC_JWKS_URL", self.jwks_url)):
+                host = urlsplit(url).hostname or ""
+                if urlsplit(url).scheme != "https" or host in ("localhost", "127.0.0.1", "::1"):
+                    raise ConfigError(f"stage {self.stage}: {name} must be an https address, "
+                                      f"not {url!r} (the local issuer is for development)")
             if not set(LOCAL_ISSUER_KEY_IDS) <= set(self.refused_key_ids):
                 raise ConfigError(f"stage {self.stage} must refuse the local issuer's keys")
 

@@ -185,8 +185,7 @@ class CaseService:
 
     def grade(self, receipt_text: str, grade: int, by: str, version: int | None = None
               ) -> dict[str, Any]:
-        if isinstance(grade, bool) or grade not in messages.GRADES:
-            raise Invalid("grade", "Grade is 1 (general) to 4 (critical).")
+        _check_grade(grade)
         case = self._case(receipt_text)
         return self._change(receipt_text, version, {"grade": grade},
                             self._event(case["status"], by, internal=f"grade {grade}",
@@ -199,11 +198,12 @@ class CaseService:
         case = self._case(receipt_text)
         fields: dict[str, Any] = {}
         if grade is not None:
-            if isinstance(grade, bool) or grade not in messages.GRADES:
-                raise Invalid("grade", "Grade is 1 (general) to 4 (critical).")
-            fields["grade"] = grade
+            fields["grade"] = _check_grade(grade)
         if department:
-            fields["department"] = messages.Text(1, 30).check("department", department)
+            if department not in messages.DEPARTMENTS.values():
+                raise Invalid("department", "One of " + ", ".join(messages.DEPARTMENTS.values())
+                              + ".")
+            fields["department"] = department
         if assignee:
             fields["assignee"] = messages.Text(1, 60).check("assignee", assignee)
         if not fields:
@@ -219,18 +219,14 @@ class CaseService:
               status: str | None = None) -> dict[str, Any]:
         """A reply the owner reads on the status page (答复); the first one is what the
         committed answer time is measured by."""
-        text = messages.Text(2, 2000).check("reply", text) or ""
-        bad = messages.forbidden_phrases(text)
-        if bad:
-            raise Invalid("reply", f"The reply says '{bad[0]}' ({messages.FORBIDDEN[bad[0]]}), "
-                          "which staff must never answer; rephrase it.", "forbidden_phrase")
-        case = self._case(receipt_text)
+        text = _allowed(messages.Text(2, 2000).check("reply", text) or "", "reply")
+        case = _open(self._case(receipt_text))
         status = status or ("in_progress" if case["status"] in ("received", "assigned")
                             else case["status"])
         if status not in ("in_progress", "resolved"):
             raise Invalid("status", "A reply leaves the case in progress or resolved.")
         now = iso(self.clock())
-        fields: dict[str, Any] = {"reply": text, "status": status}
+        fields: dict[str, Any] = {"reply": text, "status": status, **_leaving(case, status)}
         if "first_reply_at" not in case:
             fields["first_reply_at"] = now
         if status == "resolved":
@@ -256,8 +252,8 @@ class CaseService:
         if reply:
             return self.reply(receipt_text, reply, by, version,
                               status if status in ("in_progress", "resolved") else None)
-        case = self._case(receipt_text)
-        fields: dict[str, Any] = {"status": status}
+        case = _open(self._case(receipt_text))
+        fields: dict[str, Any] = {"status": status, **_leaving(case, status)}
         if status == "resolved" and "resolved_at" not in case:
             fields["resolved_at"] = iso(self.clock())
         return self._change(receipt_text, version, fields, self._event(status, by), case=case)
@@ -270,8 +266,9 @@ class CaseService:
             raise Invalid("result", "Result is satisfied, dissatisfied or unreachable.")
         note = messages.Text(0, 500, required=False).check("note", note) or ""
         case = self._case(receipt_text)
-        if case["status"] not in ("resolved", "closed"):
-            raise Conflict("not_resolved", "Follow up once the case is resolved.")
+        if case["status"] != "resolved":
+            raise Conflict("not_resolved", "Follow up once the case is resolved (and before "
+                           "it is closed).")
         now = iso(self.clock())
         record = {"at": now, "result": result, "note": note, "by": by}
         fields: dict[str, Any] = {"followups": [*case.get("followups", []), record],
@@ -316,11 +313,7 @@ class CaseService:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", reply_id):
             raise Invalid("id", "Lower-case letters, digits and '-' (at most 40).")
         title = messages.Text(1, 40).check("title", title) or ""
-        text = messages.Text(2, 2000).check("text", text) or ""
-        bad = messages.forbidden_phrases(text)
-        if bad:
-            raise Invalid("text", f"The reply says '{bad[0]}' ({messages.FORBIDDEN[bad[0]]}), "
-                          "which staff must never answer; rephrase it.", "forbidden_phrase")
+        text = _allowed(messages.Text(2, 2000).check("text", text) or "", "text")
         reply = {"id": reply_id, "title": title, "text": text, "updated_by": by,
                  "updated_at": iso(self.clock())}
         self.store.put_canned_reply(reply)
@@ -328,6 +321,33 @@ class CaseService:
 
     def delete_canned_reply(self, reply_id: str) -> None:
         self.store.delete_canned_reply(reply_id)
+
+
+def _check_grade(grade: Any) -> int:
+    if type(grade) is not int or grade not in messages.GRADES:
+        raise Invalid("grade", "Grade is 1 (general) to 4 (critical).")
+    return grade
+
+
+def _allowed(text: str, field: str) -> str:
+    """A text the owner will read, held to the phrases staff must never use."""
+    bad = messages.forbidden_phrases(text)
+    if bad:
+        raise Invalid(field, f"The reply says '{bad[0]}' ({messages.FORBIDDEN[bad[0]]}), "
+                      "which staff must never answer; rephrase it.", "forbidden_phrase")
+    return text
+
+
+def _open(case: dict[str, Any]) -> dict[str, Any]:
+    """A closed case (归档) is final: it takes notes, nothing else."""
+    if case["status"] == "closed":
+        raise Conflict("closed", "This case is closed.")
+    return case
+
+
+def _leaving(case: dict[str, Any], status: str) -> dict[str, Any]:
+    """A case that moves on needs a new follow-up before it can close."""
+    return {"followup_result": ""} if status != case["status"] else {}
 
 
 def overdue(case: dict[str, Any], now: float) -> bool:

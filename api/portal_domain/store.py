@@ -30,6 +30,7 @@ survey answer…); key prefixes, expressions and transactions are written here o
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -358,7 +359,26 @@ def create_table(client: Any, name: str) -> None:
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ResourceInUseException":
             raise
+        _add_missing_indexes(client, name)
         return
     client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.2})
     client.update_time_to_live(TableName=name, TimeToLiveSpecification={
         "Enabled": True, "AttributeName": TTL_ATTRIBUTE})
+
+
+def _add_missing_indexes(client: Any, name: str) -> None:
+    """A table made by an earlier version (a developer's .data/dynamodb) gets the indexes
+    added since, one at a time as DynamoDB requires."""
+    table = client.describe_table(TableName=name)["Table"]
+    have = {i["IndexName"] for i in table.get("GlobalSecondaryIndexes", [])}
+    for index in TABLE_DEFINITION["GlobalSecondaryIndexes"]:
+        if index["IndexName"] in have:
+            continue
+        client.update_table(TableName=name,
+                            AttributeDefinitions=TABLE_DEFINITION["AttributeDefinitions"],
+                            GlobalSecondaryIndexUpdates=[{"Create": index}])
+        for _ in range(100):
+            found = client.describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"]
+            if all(i.get("IndexStatus") == "ACTIVE" for i in found):
+                break
+            time.sleep(0.2)

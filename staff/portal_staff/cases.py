@@ -169,7 +169,7 @@ def _run(args: argparse.Namespace, service: CaseService, out: Any, now: datetime
         cases = service.month(args.month)
         buf = io.StringIO()
         fields = ["receipt", "created_at", "kind", "category", "status", "grade", "department",
-                  "building", "subject", "body", "reply", "first_response_at", "resolved_at",
+                  "building", "subject", "body", "reply", "first_reply_at", "resolved_at",
                   "followed_up_at", "rating"]
         if args.with_contact:
             fields += ["name", "phone", "email", "unit"]

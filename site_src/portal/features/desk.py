@@ -32,7 +32,8 @@ class DeskFeature(Feature):
 
     def render(self, data: None, ctx: BuildContext) -> list[OutputFile | LightPage]:
         o = ctx.options
-        connect = " ".join(sorted({x for x in (origin(o.staff_api_url), origin(o.oidc_url)) if x}))
+        connect = " ".join(sorted({x for x in (origin(o.staff_api_url), origin(o.oidc_url)) if x})
+                           ) or "'none'"
         config = {
             "api": o.staff_api_url, "issuer": o.oidc_url, "client": o.oidc_client_id,
             "t": ctx.t.prefixed("desk."), "kinds": messages.KINDS,
@@ -44,6 +45,6 @@ class DeskFeature(Feature):
         }
         html = ctx.render("portal/desk.html", csp=(
             "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            f"connect-src {connect or 'none'}; form-action 'none'; base-uri 'none'"),
+            f"connect-src {connect}; form-action 'none'; base-uri 'none'"),
             config=json.dumps(config, ensure_ascii=False, sort_keys=True))
         return [OutputFile("staff/index.html", html)]

@@ -222,7 +222,7 @@
         field(t("assignee"), el("input", { id: "assignee", name: "assignee", value: c.assignee || "", autocomplete: "off" }))],
         t("save"), function (f) { act(c, "assign", { department: f.department.value, assignee: f.assignee.value }, "p-assign"); }));
     }
-    if (may("clerk") || may("department")) {
+    if ((may("clerk") || may("department")) && c.status !== "closed") {
       var canned = el("select", { id: "canned", "aria-label": t("canned") }, [el("option", { value: "", text: t("canned") })]);
       var reply = el("textarea", { id: "reply", name: "reply", required: true, maxlength: "2000" });
       canned.addEventListener("change", function () { if (canned.value) { reply.value = canned.value; reply.focus(); } });
@@ -236,7 +236,7 @@
     }
     panels.appendChild(panel(t("note"), "p-note", [field(t("note"), el("textarea", { id: "note", name: "note", required: true, maxlength: "2000" }))],
       t("save"), function (f) { act(c, "note", { text: f.note.value }, "p-note"); }));
-    if (may("clerk") && (c.status === "resolved" || c.status === "closed")) {
+    if (may("clerk") && c.status === "resolved") {
       var results = el("fieldset", {}, [el("legend", { text: t("followup") })]);
       Object.keys(C.results).forEach(function (k, i) {
         results.appendChild(el("label", { "class": "desk-check", "for": "r-" + k }, [

@@ -30,6 +30,7 @@
 
   let loading = null;
   let ready = false;
+  let failures = 0;
   function load() {
     if (!loading) {
       loading = import(new URL("pagefind/pagefind.js", site).href).then(async (pagefind) => {
@@ -39,7 +40,11 @@
         return pagefind;
       });
       loading.catch(() => {
+        // A failed load (a dropped connection on a phone) is tried again, and the text
+        // typed meanwhile is still answered when it works.
+        loading = null;
         status.textContent = strings.failed;
+        if (++failures <= 5) setTimeout(() => { if (input.value.trim()) run(); }, 1000 * failures);
       });
     }
     return loading;
