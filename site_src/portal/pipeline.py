@@ -20,7 +20,7 @@ import jinja2
 
 from .community import Community, load_community
 from .content import Loader
-from .errors import ContentInvalid
+from .errors import ContentError, ContentInvalid
 from .i18n import Translator
 from .options import Options
 
@@ -118,6 +118,12 @@ class Feature(ABC):
         """Blocks this feature adds to the home page."""
         return []
 
+    def source_url(self, file: str) -> str | None:
+        """The address of the page a content file (path from the portal folder, e.g.
+        'content/notices/2026/2026-05-01-water-cut.md') becomes, if it is one of this
+        feature's; known from the file's name, so even when the file is broken."""
+        return None
+
 
 @dataclass
 class Portal:
@@ -126,6 +132,9 @@ class Portal:
     ctx: BuildContext
     features: Sequence[Feature]
     data: dict[str, Any]
+    # Only in a preview (`mkdocs serve`): what is wrong with the content. The broken files
+    # are left out, the rest is built, and each broken file's page shows its problems.
+    problems: list[ContentError] = field(default_factory=list)
 
     def nav(self) -> list[NavItem]:
         items = [NavItem(self.ctx.t("nav.home"), "index.md")]
@@ -141,6 +150,10 @@ class Portal:
         for f in self.features:
             files.extend(f.render(self.data[f.key], self.ctx))
             blocks.extend(f.home(self.data[f.key], self.ctx))
+        files.extend(self._problem_pages())
+        if self.problems:
+            blocks.append(HomeBlock(0, self.ctx.render("portal/problems.html",
+                                                       problems=self.problems, page="")))
         blocks.sort(key=lambda b: b.order)
         files.append(OutputFile("index.md", self.ctx.render("portal/home.md", blocks=blocks)))
         files.append(OutputFile("contact-card.md", self.ctx.render("portal/contact_card.md")))
@@ -151,6 +164,19 @@ class Portal:
                 raise RuntimeError(f"two features generate {key}")
             seen.add(key)
         return files
+
+
+    def _problem_pages(self) -> list[OutputFile | LightPage]:
+        by_url: dict[str, list[ContentError]] = {}
+        for problem in self.problems:
+            for f in self.features:
+                url = f.source_url(problem.file)
+                if url is not None:
+                    by_url.setdefault(url, []).append(problem)
+                    break
+        return [LightPage(url, self.ctx.t("problems.title"), self.ctx.render(
+            "portal/problems.html", problems=found, page=url))
+            for url, found in sorted(by_url.items())]
 
 
 def template_env(extra_loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:
@@ -169,16 +195,17 @@ def template_env(extra_loader: jinja2.BaseLoader | None = None) -> jinja2.Enviro
     return env
 
 
-def load(ctx: BuildContext, features: Sequence[Feature]) -> Portal:
-    """Load and validate all content; raise ContentInvalid listing every problem."""
+def load(ctx: BuildContext, features: Sequence[Feature], strict: bool = True) -> Portal:
+    """Load and validate all content; raise ContentInvalid listing every problem, or, not
+    `strict` (a preview), keep them on the Portal and build what is valid."""
     loader = Loader(ctx.content_dir)
     ctx.community = load_community(ctx.content_dir, loader)
     data: dict[str, Any] = {}
     for f in features:
         data[f.key] = f.load(ctx, loader)
-    if loader.errors:
+    if loader.errors and (strict or ctx.community is None):
         raise ContentInvalid(loader.errors)
-    return Portal(ctx, features, data)
+    return Portal(ctx, features, data, sorted(set(loader.errors)))
 
 
 def markdown_converter(extensions: list[Any], configs: dict[str, Any] | None = None

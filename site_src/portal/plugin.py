@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +27,10 @@ from .options import DEFAULTS, Options
 from .pipeline import BuildContext, LightPage, OutputFile, Portal, load, markdown_converter, template_env
 from .search import Indexer, SearchIndexFailed
 from .shell import Shells, add_to_sitemap, search_document, write_pages
+
+# Not under "mkdocs.": with `strict: true` MkDocs turns its own warnings into a failed
+# build, and a preview with a broken file must keep serving.
+log = logging.getLogger("portal")
 
 
 class PortalConfig(Config):
@@ -61,6 +66,11 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         self.env: jinja2.Environment | None = None
         self.files: Files | None = None
         self.indexer: Indexer | None = None
+        self.command = "build"
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # Defining this keeps one plugin instance across the rebuilds of `mkdocs serve`.
+        self.command = command
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").resolve().parent
@@ -87,9 +97,13 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             options=options,  # the deploy (and the local stack) set the API's address per stage
         )
         try:
-            self.portal = load(ctx, all_features())
+            # A preview keeps serving while staff fix a file: the broken file's page shows
+            # its problems. `mkdocs build` (and the deploy) still refuse broken content.
+            self.portal = load(ctx, all_features(), strict=self.command != "serve")
         except ContentInvalid as exc:
             raise PluginError(exc.report()) from exc
+        if self.portal.problems:
+            log.warning(ContentInvalid(self.portal.problems).report())
         if not config.nav:
             config.nav = [item.to_mkdocs() for item in self.portal.nav()]
         community = self.portal.ctx.community

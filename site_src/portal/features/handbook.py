@@ -73,6 +73,13 @@ class Handbook(Feature):
             "portal/handbook_index.md", intro=intro, chapters=chapters)))
         return out
 
+    def source_url(self, file: str) -> str | None:
+        name = file.rsplit("/", 1)[-1]
+        if not file.startswith("content/handbook/") or not name.endswith(".md"):
+            return None
+        slug = name.removesuffix(".md")
+        return f"handbook/{slug}/" if SLUG.match(slug) and slug != "index" else None
+
     def nav(self, data: list[HandbookPage], ctx: BuildContext) -> NavItem | None:
         if not data:
             return None

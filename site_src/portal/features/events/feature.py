@@ -44,3 +44,10 @@ class EventsFeature(Feature):
 
     def home(self, data: Events, ctx: BuildContext) -> list[HomeBlock]:
         return pages.home(data, ctx)
+
+    def source_url(self, file: str) -> str | None:
+        name = file.rsplit("/", 1)[-1]
+        if not file.startswith("content/events/") or not name.endswith(".yml"):
+            return None
+        slug = name.removesuffix(".yml")
+        return f"events/{slug}/" if model.FILE_NAME.match(slug) else None

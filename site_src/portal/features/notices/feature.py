@@ -41,3 +41,10 @@ class NoticesFeature(Feature):
 
     def home(self, data: Notices, ctx: BuildContext) -> list[HomeBlock]:
         return pages.home(data, ctx)
+
+    def source_url(self, file: str) -> str | None:
+        m = model.FILE_NAME.match(file.rsplit("/", 1)[-1])
+        if not file.startswith("content/notices/") or not m:
+            return None
+        year, month, _ = m.group(1).split("-")
+        return f"notices/{year}/{month}/{m.group(2)}/"

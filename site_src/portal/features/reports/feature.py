@@ -27,11 +27,17 @@ from ...pipeline import BuildContext, Feature, HomeBlock, LightPage, NavItem, Ou
 from ...urls import relative
 from . import pages, reading
 from .format import money, pct, period_label
-from .model import Reports
+from .model import PERIOD_FILE, Reports
 
 
 class ReportsFeature(Feature):
     key = "reports"
+
+    def source_url(self, file: str) -> str | None:
+        m = PERIOD_FILE.match(file.rsplit("/", 1)[-1])
+        if not file.startswith("content/reports/") or not m:
+            return None
+        return f"reports/{m.group(1)}-H{m.group(2)}/"
 
     def load(self, ctx: BuildContext, loader: Loader) -> Reports:
         return reading.load(ctx, loader)
