@@ -108,3 +108,33 @@ def test_the_same_mistake_still_fails_a_build(fixture_site: BuildFixture) -> Non
                       NOTICE.replace("停水停电", "天气")})
     assert "content/notices/2026/2026-11-20-water-cut.md: category: expected one of" in \
         str(caught.value)
+
+
+def test_a_preview_with_a_name_used_twice_still_renders(tmp_path: Path) -> None:
+    """Two notices of one month with one name: the second is the problem, the first keeps
+    its page (no problem page takes its address)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from portal.features import all_features
+    from portal.i18n import Translator
+    from portal.pipeline import BuildContext, LightPage, load, template_env
+
+    content = tmp_path / "content"
+    (content / "notices" / "2026" / "more").mkdir(parents=True)
+    (content / "community.yml").write_text(MINIMAL_COMMUNITY, encoding="utf-8")
+    (content / "notices" / "2026" / "2026-11-20-water-cut.md").write_text(NOTICE, encoding="utf-8")
+    (content / "notices" / "2026" / "more" / "2026-11-20-water-cut.md").write_text(
+        NOTICE.replace("3栋", "4栋"), encoding="utf-8")
+    from portal.plugin import yamlstr
+
+    tz = ZoneInfo("Asia/Shanghai")
+    env = template_env()
+    env.filters["yamlstr"] = yamlstr
+    ctx = BuildContext(content_dir=content, site_url="http://127.0.0.1:8000/",
+                       now=datetime(2026, 11, 23, 9, 0, tzinfo=tz), tz=tz, t=Translator("zh"),
+                       env=env)
+    portal = load(ctx, all_features(), strict=False)
+    assert [p.field for p in portal.problems] == ["(file name)"]
+    pages = {p.url: p for p in portal.render() if isinstance(p, LightPage)}
+    assert pages[URL].title == "3栋停水通知" and "内容文件有错误" not in pages[URL].html

@@ -150,7 +150,8 @@ class Portal:
         for f in self.features:
             files.extend(f.render(self.data[f.key], self.ctx))
             blocks.extend(f.home(self.data[f.key], self.ctx))
-        files.extend(self._problem_pages())
+        taken = {out.url for out in files if isinstance(out, LightPage)}
+        files.extend(p for p in self._problem_pages() if p.url not in taken)
         if self.problems:
             blocks.append(HomeBlock(0, self.ctx.render("portal/problems.html",
                                                        problems=self.problems, page="")))
@@ -165,8 +166,7 @@ class Portal:
             seen.add(key)
         return files
 
-
-    def _problem_pages(self) -> list[OutputFile | LightPage]:
+    def _problem_pages(self) -> list[LightPage]:
         by_url: dict[str, list[ContentError]] = {}
         for problem in self.problems:
             for f in self.features:
