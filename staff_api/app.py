@@ -20,9 +20,9 @@ from chalice.app import Chalice, CORSConfig
 from portal_contracts import messages
 from portal_contracts.clock import local_month
 from portal_domain import figures, web
-from portal_domain.auth import Forbidden, Staff
+from portal_domain.auth import Forbidden, Staff, verifier
 from portal_domain.cases import overdue
-from portal_domain.composition import services, verifier
+from portal_domain.composition import services
 from portal_domain.errors import Conflict, Invalid, NotFound
 
 app = Chalice(app_name="community-portal-staff")

@@ -486,13 +486,12 @@ def staff_client(service: Any, issuer: Any) -> Iterator[Any]:
     """chalice.test.Client over the real staff app, checking tokens of the test issuer."""
     from chalice.test import Client
 
-    from portal_domain import composition
-    from portal_domain.auth import AuthSettings, Verifier
+    from portal_domain.auth import AuthSettings, Verifier, use_verifier
 
-    composition.use_verifier(Verifier(AuthSettings(
+    use_verifier(Verifier(AuthSettings(
         issuer.url, issuer.client_id, issuer.url + "/.well-known/jwks.json")))
     try:
         with serving(cases=service), Client(staff_app_module().app) as client:
             yield client
     finally:
-        composition.use_verifier(None)
+        use_verifier(None)

@@ -156,3 +156,20 @@ class Verifier:
         username = str(claims.get("username") or claims.get("cognito:username")
                        or claims.get("sub"))
         return Staff(username, frozenset(roles), department)
+
+
+_verifier: Verifier | None = None
+
+
+def verifier() -> Verifier:
+    """The staff API's token check, built from the environment on first use."""
+    global _verifier
+    if _verifier is None:
+        _verifier = Verifier(AuthSettings.from_env())
+    return _verifier
+
+
+def use_verifier(replacement: Verifier | None) -> None:
+    """Check tokens with this verifier (a test's issuer), or None to build it again."""
+    global _verifier
+    _verifier = replacement

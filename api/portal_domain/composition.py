@@ -2,7 +2,9 @@
 given by a test (`use()`), so nothing patches private globals.
 
 Importing it costs no client and no network: a Lambda container builds its services on
-the first request that needs them.
+the first request that needs them. The staff API's token check is built the same way in
+auth.py (`verifier()`), so the owners' function never imports PyJWT, which its package
+does not carry.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from pathlib import Path
 
 from portal_contracts.surveys import load_bundle
 
-from .auth import AuthSettings, Verifier
 from .cases import CaseService
 from .settings import Settings, clock_from_env
 from .store import Store, client_from_env
@@ -58,20 +59,3 @@ def use(replacement: Services | None) -> None:
 def built() -> bool:
     """Whether the services (and their database client) exist yet."""
     return _services is not None
-
-
-_verifier: Verifier | None = None
-
-
-def verifier() -> Verifier:
-    """The staff API's token check, from the environment (OIDC_ISSUER, OIDC_CLIENT_ID…)."""
-    global _verifier
-    if _verifier is None:
-        _verifier = Verifier(AuthSettings.from_env())
-    return _verifier
-
-
-def use_verifier(replacement: Verifier | None) -> None:
-    """Check tokens with this verifier (a test's issuer), or None to build it again."""
-    global _verifier
-    _verifier = replacement
