@@ -503,21 +503,38 @@ def _package(d: Deployment) -> None:
     d.templates = package(d.stage, d.out, d.lint)
 
 
+Plan = Callable[[Deployment], list[str]]
+Act = Callable[[Deployment], None]
+
+
 def _stack(name: str, template: str, stack: Callable[[Stage], str], stage_tag: Callable[[Stage], str],
-           parameters: Callable[[Stage], list[str]], capabilities: Sequence[str] = (),
-           bucket: bool = False) -> tuple[Callable[[Deployment], list[str]],
-                                          Callable[[Deployment], None]]:
+           parameters: Callable[[Deployment], list[str]], capabilities: Sequence[str] = (),
+           bucket: bool = False) -> tuple[Plan, Act]:
     """The commands and the action of deploying one stack, from one description."""
 
     def args(d: Deployment) -> list[str]:
         return stack_deploy_args(d.out / template, stack(d.stage), stage_tag(d.stage),
-                                 parameters(d.stage), capabilities,
+                                 parameters(d), capabilities,
                                  d.output("artifacts", "BucketName") if bucket else None)
 
     def act(d: Deployment) -> None:
         d.outputs[name] = d.live.deploy(
-            d.out / template, stack(d.stage), stage_tag(d.stage), parameters(d.stage),
+            d.out / template, stack(d.stage), stage_tag(d.stage), parameters(d),
             capabilities, d.outputs["artifacts"]["BucketName"] if bucket else None)
+
+    return (lambda d: ["aws " + shlex.join(args(d))]), act
+
+
+def _upload_code(app: str, stack: Callable[[Stage], str]) -> tuple[Plan, Act]:
+    """`aws cloudformation package`: an app's code to the artifacts bucket."""
+
+    def args(d: Deployment) -> list[str]:
+        return ["cloudformation", "package", "--template-file", str(d.out / app / "sam.yaml"),
+                "--s3-bucket", d.output("artifacts", "BucketName"), "--s3-prefix",
+                stack(d.stage), "--output-template-file", str(d.out / app / "packaged.yaml")]
+
+    def act(d: Deployment) -> None:
+        d.live.call(args(d))
 
     return (lambda d: ["aws " + shlex.join(args(d))]), act
 
@@ -532,18 +549,6 @@ def _same_origin(d: Deployment) -> None:
             f"or, to serve the site at {urlsplit(stage.origin).hostname}, set "
             f"{stage.name}.certificate_arn in deploy/stages.yml (an ACM certificate in us-east-1); "
             f"then run this again.", 4)
-
-
-def _cfn_package_args(d: Deployment) -> list[str]:
-    return ["cloudformation", "package", "--template-file", str(d.out / "api" / "sam.yaml"),
-            "--s3-bucket", d.output("artifacts", "BucketName"), "--s3-prefix", d.stage.api_stack,
-            "--output-template-file", str(d.out / "api" / "packaged.yaml")]
-
-
-def _staff_args(d: Deployment) -> list[str]:
-    return ["cloudformation", "package", "--template-file", str(d.out / "staff" / "sam.yaml"),
-            "--s3-bucket", d.output("artifacts", "BucketName"), "--s3-prefix", d.stage.staff_stack,
-            "--output-template-file", str(d.out / "staff" / "packaged.yaml")]
 
 
 def _desk(d: Deployment) -> dict[str, str]:
@@ -568,16 +573,17 @@ def _invalidate_args(d: Deployment) -> list[str]:
 
 
 _artifacts = _stack("artifacts", "artifacts.yml", lambda s: ARTIFACTS_STACK, lambda s: "shared",
-                    lambda s: [])
+                    lambda d: [])
 _site = _stack("site", "site.yml", lambda s: s.site_stack, lambda s: s.name,
-               lambda s: s.site_parameters())
+               lambda d: d.stage.site_parameters())
+_api_code = _upload_code("api", lambda s: s.api_stack)
 _api = _stack("api", "api/packaged.yaml", lambda s: s.api_stack, lambda s: s.name,
-              lambda s: s.api_parameters(), API_CAPABILITIES, bucket=True)
-
-
-def _staff_stack(d: Deployment) -> tuple[str, list[str]]:
-    return d.stage.staff_stack, d.stage.staff_parameters(d.output("api", "TableName"),
-                                                         d.output("api", "TableArn"))
+              lambda d: d.stage.api_parameters(), API_CAPABILITIES, bucket=True)
+_staff_code = _upload_code("staff", lambda s: s.staff_stack)
+_staff = _stack("staff", "staff/packaged.yaml", lambda s: s.staff_stack, lambda s: s.name,
+                lambda d: d.stage.staff_parameters(d.output("api", "TableName"),
+                                                   d.output("api", "TableArn")),
+                API_CAPABILITIES, bucket=True)
 
 STEPS: tuple[Step, ...] = (
     Step("the app's secrets, created with random values if missing",
@@ -585,24 +591,14 @@ STEPS: tuple[Step, ...] = (
          _secret),
     Step("the API packaged with its vendored packages and survey definitions (offline)",
          lambda d: [shlex.join(package_command(d.stage, d.out))], _package, offline=True),
-    Step("the bucket for code packages", _artifacts[0], _artifacts[1]),
-    Step("the site's bucket and CloudFront", _site[0], _site[1]),
+    Step("the bucket for code packages", *_artifacts),
+    Step("the site's bucket and CloudFront", *_site),
     Step("the site's address is the API's CORS_ORIGIN",
          lambda d: [f"# check: {d.output('site', 'SiteURL')} == {d.stage.origin}"], _same_origin),
-    Step("the API's code uploaded",
-         lambda d: ["aws " + shlex.join(_cfn_package_args(d))],
-         lambda d: d.live.call(_cfn_package_args(d)) and None),
-    Step("the API stack", _api[0], _api[1]),
-    Step("the staff API's code uploaded",
-         lambda d: ["aws " + shlex.join(_staff_args(d))],
-         lambda d: d.live.call(_staff_args(d)) and None),
-    Step("the staff API and its sign-in (Cognito user pool, hosted page)",
-         lambda d: ["aws " + shlex.join(stack_deploy_args(
-             d.out / "staff" / "packaged.yaml", _staff_stack(d)[0], d.stage.name,
-             _staff_stack(d)[1], API_CAPABILITIES, d.output("artifacts", "BucketName")))],
-         lambda d: d.outputs.__setitem__("staff", d.live.deploy(
-             d.out / "staff" / "packaged.yaml", _staff_stack(d)[0], d.stage.name,
-             _staff_stack(d)[1], API_CAPABILITIES, d.outputs["artifacts"]["BucketName"]))),
+    Step("the API's code uploaded", *_api_code),
+    Step("the API stack", *_api),
+    Step("the staff API's code uploaded", *_staff_code),
+    Step("the staff API and its sign-in (Cognito user pool, hosted page)", *_staff),
     Step("the site built against the API",
          lambda d: [f"# build the site: PORTAL_API_URL={d.output('api', 'EndpointURL')}, "
                     + ", ".join(f"{k}={v}" for k, v in _desk(d).items())

@@ -17,7 +17,7 @@ from portal_contracts.clock import from_local, iso, local_month
 from .errors import ApiError, Conflict, Invalid, NotFound, RateLimited
 from .receipts import digest, normalise, receipt_for
 from .settings import Settings
-from .store import Refused, Store
+from .store import Refused, Store, Window
 
 CONTACT_RETENTION_DAYS = 365
 
@@ -32,18 +32,29 @@ class CaseService:
 
     def submit(self, body: Any, idempotency_key: str | None, client: str) -> tuple[int, dict[str, Any]]:
         """Store a message once; a retry with the same key returns the same receipt (200)."""
+        window = self.settings.window("", client, self.clock(), self.settings.rate_limit)
+        return self._create(body, idempotency_key, window)
+
+    def _create(self, body: Any, idempotency_key: str | None, window: Window | None,
+                channel: str = "web", by: str = "") -> tuple[int, dict[str, Any]]:
+        """A new case from a request body, once per Idempotency-Key; `window` counts it
+        against the sender's rate limit (None: entered by staff, who are not limited)."""
         data = messages.suggestion(body)
         messages.no_honeypot(data.pop("website"))
         key = messages.idempotency_key(idempotency_key, os.urandom(16).hex())
         request_hash = digest(json.dumps(data, sort_keys=True, ensure_ascii=False))
         now = self.clock()
-        window = self.settings.window("", client, now, self.settings.rate_limit)
         contact = dict(data["contact"])
         if data["unit"]:
             contact["unit"] = data["unit"]
+        # staff keys name their own receipts: a desk's key never meets an owner's
+        seed = key if channel == "web" else "staff:" + key
         for attempt in range(3):
-            receipt = receipt_for(self.settings.secret, key, attempt)
+            receipt = receipt_for(self.settings.secret, seed, attempt)
             case = self._case_fields(receipt, data, key, request_hash, now)
+            if channel != "web":
+                case.update(channel=channel, entered_by=by)
+                case["timeline"][0]["by"] = by
             try:
                 # cases are counted in the (Beijing) month the owner lived it
                 self.store.create_case(case, local_month(now), contact or None,
@@ -51,7 +62,7 @@ class CaseService:
                 return 201, self._receipt(case)
             except Refused as refused:
                 # A retry of a stored message is answered even past the rate limit.
-                if "case" not in refused.reasons:
+                if "case" not in refused.reasons and window is not None:
                     raise RateLimited(max(1, int(window.ends - now))) from None
                 existing = self.store.case(receipt)
                 if existing is None:  # deleted between the two calls: try again
@@ -130,28 +141,11 @@ class CaseService:
         one sent on the portal, so the owner can follow it; no rate limit."""
         if channel not in messages.CHANNELS or channel == "web":
             raise Invalid("channel", "Channel is 'phone' or 'counter'.")
-        data = messages.suggestion(body)
-        messages.no_honeypot(data.pop("website"))
-        key = messages.idempotency_key(idempotency_key, os.urandom(16).hex())
-        request_hash = digest(json.dumps(data, sort_keys=True, ensure_ascii=False))
-        now = self.clock()
-        contact = dict(data["contact"])
-        if data["unit"]:
-            contact["unit"] = data["unit"]
-        for attempt in range(3):
-            receipt = receipt_for(self.settings.secret, "staff:" + key, attempt)
-            case = self._case_fields(receipt, data, key, request_hash, now)
-            case.update(channel=channel, entered_by=by)
-            case["timeline"][0]["by"] = by
-            try:
-                self.store.create_case(case, local_month(now), contact or None,
-                                       int(now + CONTACT_RETENTION_DAYS * 86400), None)
-                return 201, self._receipt(case)
-            except Refused:
-                existing = self.store.case(receipt)
-                if existing is not None and existing.get("idem") == digest(key):
-                    return 200, self._receipt(existing)
-        raise Conflict("receipt_collision", "Could not allocate a receipt code; please retry.")
+        return self._create(body, idempotency_key, None, channel, by)
+
+    def get(self, receipt_text: str) -> dict[str, Any]:
+        """A case as stored, without its contact details."""
+        return self._case(receipt_text)
 
     def staff_view(self, receipt_text: str) -> dict[str, Any]:
         case = self._case(receipt_text)
@@ -247,6 +241,8 @@ class CaseService:
         """Move a case on (with an optional reply); closing goes through close()."""
         if status not in messages.STATUSES:
             raise Invalid("status", f"Status is one of {', '.join(messages.STATUSES)}.")
+        if reply:
+            _allowed(reply, "reply")
         if status == "closed":
             return self.close(receipt_text, by, version)
         if reply:

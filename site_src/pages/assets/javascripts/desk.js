@@ -161,6 +161,12 @@
 
   // --- one case, every action on it ----------------------------------------------------
   function may(role) { return me && me.roles.indexOf(role) >= 0; }
+  var cannedCache = null;  // the canned replies, fetched once (again after a manager edits them)
+  function cannedReplies() {
+    if (!cannedCache) cannedCache = api("GET", "/staff/replies").then(function (r) { return r.data.replies || []; },
+      function () { cannedCache = null; return []; });
+    return cannedCache;
+  }
   function showCase(receipt) {
     var back = el("p", {}, [el("a", { href: "#queue" + (location.hash.split("?")[1] ? "?" + location.hash.split("?")[1] : ""), text: t("back") })]);
     show(t("case", { receipt: receipt }), [back, el("p", { text: t("loading") })]);
@@ -226,8 +232,8 @@
       var canned = el("select", { id: "canned", "aria-label": t("canned") }, [el("option", { value: "", text: t("canned") })]);
       var reply = el("textarea", { id: "reply", name: "reply", required: true, maxlength: "2000" });
       canned.addEventListener("change", function () { if (canned.value) { reply.value = canned.value; reply.focus(); } });
-      api("GET", "/staff/replies").then(function (r) {
-        (r.data.replies || []).forEach(function (x) { canned.appendChild(el("option", { value: x.text, text: x.title })); });
+      cannedReplies().then(function (replies) {
+        replies.forEach(function (x) { canned.appendChild(el("option", { value: x.text, text: x.title })); });
       });
       panels.appendChild(panel(t("reply"), "p-reply", [el("p", { "class": "desk-meta", text: t("forbidden_hint") }), canned,
         field(t("reply"), reply),
@@ -333,11 +339,11 @@
         var form = panel(x.title || t("replies_title"), "rh" + i, [field(t("reply_id"), id), field(t("reply_title"), title), field(t("reply_text"), text)],
           t("save"), function () {
             api("PUT", "/staff/replies/" + encodeURIComponent(id.value), { title: title.value, text: text.value }).then(function (res) {
-              if (res.status === 200) { say(t("saved")); showReplies(); } else say(t("error", { message: res.data.message || res.status }), true);
+              if (res.status === 200) { cannedCache = null; say(t("saved")); showReplies(); } else say(t("error", { message: res.data.message || res.status }), true);
             });
           });
         if (x.id) form.appendChild(el("button", { type: "button", "class": "desk-button desk-button--quiet", text: t("delete"), onclick: function () {
-          api("DELETE", "/staff/replies/" + encodeURIComponent(x.id)).then(function () { showReplies(); });
+          api("DELETE", "/staff/replies/" + encodeURIComponent(x.id)).then(function () { cannedCache = null; showReplies(); });
         } }));
         nodes.push(form);
       });
