@@ -121,11 +121,16 @@ def blog_site(base: Path, items: list[dict[str, object]]) -> Path:
 
 
 def run(config: Path) -> dict[str, float]:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", RUNNER, str(config)], env=env,
-                         capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - t0
+    # A full build: a new, empty content cache each time (else the second run reuses the first's).
+    cache = tempfile.mkdtemp(prefix="bench-cache-")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PORTAL_CACHE_DIR": cache}
+    try:
+        t0 = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", RUNNER, str(config)], env=env,
+                             capture_output=True, text=True, check=False)
+        wall = time.perf_counter() - t0
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
     if out.returncode != 0:
         print(out.stderr[-3000:], file=sys.stderr)
         raise SystemExit(2)

@@ -144,9 +144,14 @@ def lunr_config(pagefind_config: Path, base: Path) -> Path:
 
 
 def build(mode: str, config: Path) -> dict[str, float]:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    out = subprocess.run([sys.executable, "-c", RUNNER, mode, str(config)], env=env,
-                         capture_output=True, text=True, check=False)
+    # A full build: a new, empty content cache each time (else the second run reuses the first's).
+    cache = tempfile.mkdtemp(prefix="bench-cache-")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PORTAL_CACHE_DIR": cache}
+    try:
+        out = subprocess.run([sys.executable, "-c", RUNNER, mode, str(config)], env=env,
+                             capture_output=True, text=True, check=False)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
     if out.returncode != 0:
         print(out.stderr[-3000:], file=sys.stderr)
         raise SystemExit(2)

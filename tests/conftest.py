@@ -143,6 +143,7 @@ def build_site(config_file: Path) -> Site:
     log.addHandler(errors)
     try:
         config = load_config(str(config_file))
+        config.plugins.on_startup(command="build", dirty=False)  # as `mkdocs build` does
         build(config)
     except Abort as exc:
         raise BuildFailed("\n".join(errors.messages) or str(exc)) from exc

@@ -69,7 +69,7 @@ def preview(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     port = free_port()
     log = (tmp_path / "serve.log").open("wb")
     proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("mkdocs")), "serve", "--livereload",
+        [str(Path(sys.executable).with_name("mkdocs")), "serve", "--livereload", "--dirty",
          "--dev-addr", f"127.0.0.1:{port}", "-f", str(tmp_path / "mkdocs.yml")],
         cwd=tmp_path, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
         stdout=log, stderr=subprocess.STDOUT)

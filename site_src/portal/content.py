@@ -67,8 +67,12 @@ class Loader:
         self.errors.append(ContentError(self.rel(path), field, expected, found))
 
     def read_text(self, path: Path) -> str | None:
+        return self.decode(path, path.read_bytes())
+
+    def decode(self, path: Path, raw: bytes) -> str | None:
         try:
-            return path.read_text(encoding="utf-8")
+            # As open() reads text: universal newlines.
+            return raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
         except UnicodeDecodeError as exc:
             self.error(path, "(file)", "UTF-8 text", f"a byte that is not UTF-8 at {exc.start}")
             return None
@@ -90,9 +94,9 @@ class Loader:
             self.error(path, what, "valid YAML", f"{problem}{where}")
             return None
 
-    def markdown(self, path: Path) -> tuple[dict[str, Any], str] | None:
-        """Split a Markdown file into its front matter mapping and body."""
-        text = self.read_text(path)
+    def markdown(self, path: Path, raw: bytes | None = None) -> tuple[dict[str, Any], str] | None:
+        """Split a Markdown file (or its bytes, already read) into front matter and body."""
+        text = self.read_text(path) if raw is None else self.decode(path, raw)
         if text is None:
             return None
         text = text.lstrip("\ufeff")

@@ -35,7 +35,8 @@ EVENT_CATEGORIES = {
 
 # Set per stage by the deploy and by the local stack; they win over mkdocs.yml.
 ENVIRONMENT = {"api_url": "PORTAL_API_URL", "staff_api_url": "PORTAL_STAFF_API_URL",
-               "oidc_url": "PORTAL_OIDC_URL", "oidc_client_id": "PORTAL_OIDC_CLIENT_ID"}
+               "oidc_url": "PORTAL_OIDC_URL", "oidc_client_id": "PORTAL_OIDC_CLIENT_ID",
+               "cache_dir": "PORTAL_CACHE_DIR"}
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,9 @@ class Options:
     staff_api_url: str = "http://127.0.0.1:8003"
     oidc_url: str = ""
     oidc_client_id: str = ""
+    # The content cache (see cache.py), beside mkdocs.yml unless absolute; "" builds without
+    # one. PORTAL_CACHE_DIR overrides it (tests and benchmarks give each site its own).
+    cache_dir: str = ".cache/portal"
 
     @classmethod
     def from_config(cls, values: dict[str, Any]) -> Options:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
+from .cache import ContentCache, digest
 from .community import Community, load_community
 from .content import Loader
 from .errors import ContentError, ContentInvalid
@@ -49,6 +50,9 @@ class LightPage:
     html: str
     description: str = ""
     search_text: str | None = None  # plain text for the search index; None keeps it out
+    # The content cache's key of `html` (the hash of what it is made of), if it has one:
+    # a preview then knows the page is unchanged without hashing the HTML.
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,14 @@ class BuildContext:
     community: Community | None = None
     options: Options = field(default_factory=Options)
     markdown: Callable[[str], str] = field(default_factory=lambda: markdown_converter([]))
+    # What made earlier builds, by the hash of all their inputs (see cache.py): `fingerprint`
+    # stands for the inputs every page shares (code, templates, configuration, community).
+    cache: ContentCache = field(default_factory=lambda: ContentCache(None))
+    fingerprint: str = ""
+
+    def key(self, *parts: object) -> str:
+        """A cache key: the build's shared inputs and `parts`, the entry's own."""
+        return digest(self.fingerprint, *parts)
 
     def url(self, path: str) -> str:
         """Absolute URL of a site path such as 'notices/' (for feeds and QR codes)."""

@@ -2,35 +2,57 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
+import shutil
+import threading
+import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
+import watchdog.observers
 from markupsafe import Markup
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
+from .cache import ContentCache, code_fingerprint, copy_bundle, digest, documents_digest, folder_digest
 from .errors import ContentInvalid
 from .features import all_features
 from .i18n import Translator
 from .options import DEFAULTS, Options
 from .pipeline import BuildContext, LightPage, OutputFile, Portal, load, markdown_converter, template_env
-from .search import Indexer, SearchIndexFailed
-from .shell import Shells, add_to_sitemap, search_document, write_pages
+from .search import BUNDLE, Indexer, SearchIndexFailed, searchable
+from .shell import Shells, Written, add_to_sitemap, search_document, write_pages
 
 # Not under "mkdocs.": with `strict: true` MkDocs turns its own warnings into a failed
 # build, and a preview with a broken file must keep serving.
 log = logging.getLogger("portal")
+
+
+class _DirtyWarning(logging.Filter):
+    """Under the README's run command (`mkdocs serve --dirty`) MkDocs warns on every build
+    that navigation may go stale; the portal rebuilds what a change touches and removes
+    what it no longer makes (see PortalPlugin), so the warning does not apply, and with
+    `strict: true` it would fail every preview build."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "A 'dirty' build is being performed" not in record.getMessage()
+
+
+logging.getLogger("mkdocs.commands.build").addFilter(_DirtyWarning())
 
 
 class PortalConfig(Config):
@@ -49,6 +71,7 @@ class PortalConfig(Config):
     staff_api_url = c.Type(str, default=DEFAULTS.staff_api_url)
     oidc_url = c.Type(str, default=DEFAULTS.oidc_url)
     oidc_client_id = c.Type(str, default=DEFAULTS.oidc_client_id)
+    cache_dir = c.Type(str, default=DEFAULTS.cache_dir)
 
 
 def yamlstr(value: object) -> Markup:
@@ -67,10 +90,31 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         self.files: Files | None = None
         self.indexer: Indexer | None = None
         self.command = "build"
+        self.dirty = False
+        # Kept across the rebuilds of a preview:
+        self.cache: ContentCache | None = None
+        self.written = Written()  # the generated pages as last written, to skip unchanged ones
+        self.page_docs: list[tuple[str, str]] = []  # MkDocs-rendered pages Pagefind reads
+        self.search_key = ("", "")  # the search bundle in the site: (site folder, key)
+        self.light_key = ""  # the generated pages' part of it
+        self.background: _Background | None = None  # a preview's search indexing
+        self.made: tuple[str, set[str]] = ("", set())  # a preview's site folder and its files
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining this keeps one plugin instance across the rebuilds of `mkdocs serve`.
         self.command = command
+        self.dirty = dirty
+
+    @property
+    def preview(self) -> bool:
+        return self.command == "serve"
+
+    def on_shutdown(self) -> None:
+        if self.background is not None:
+            self.background.cancel()
+        if self.cache is not None:
+            self.cache.close()
+            self.cache = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").resolve().parent
@@ -86,15 +130,32 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         overrides = config.theme.custom_dir
         env = template_env(jinja2.FileSystemLoader(overrides) if overrides else None)
         env.filters["yamlstr"] = yamlstr
+        content_dir = root / options.content_dir
+        cache = self._cache(root, options)
+        env.bytecode_cache = cache.templates()
+        convert = markdown_converter(list(config.markdown_extensions), dict(config.mdx_configs))
+        # The inputs every page shares. The clock is not one of them: what it decides (a
+        # notice scheduled, current or expired) is in the digests of the content it decides.
+        fingerprint = digest(
+            code_fingerprint(), folder_digest(Path(overrides)) if overrides else "",
+            _read(Path(config.config_file_path)) if config.config_file_path else b"",
+            _read(content_dir / "community.yml"), repr(dataclasses.replace(options, now=None)),
+            config.site_url or "", str(config.theme.get("language") or "zh"))
+
+        def markdown(text: str) -> str:
+            return cache.text("markdown", digest(fingerprint, text), lambda: convert(text))
+
         ctx = BuildContext(
-            content_dir=root / options.content_dir,
+            content_dir=content_dir,
             site_url=config.site_url or "http://127.0.0.1:8000/",
             now=now,
             tz=tz,
             t=Translator(str(config.theme.get("language") or "zh")),
             env=env,
-            markdown=markdown_converter(list(config.markdown_extensions), dict(config.mdx_configs)),
+            markdown=markdown,
             options=options,  # the deploy (and the local stack) set the API's address per stage
+            cache=cache,
+            fingerprint=fingerprint,
         )
         try:
             # A preview keeps serving while staff fix a file: the broken file's page shows
@@ -121,6 +182,15 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             config.watch.append(str(ctx.content_dir))
         return config
 
+    def _cache(self, root: Path, options: Options) -> ContentCache:
+        """The content cache (one per preview: kept open across its rebuilds)."""
+        folder = (root / options.cache_dir).resolve() if options.cache_dir else None
+        if self.cache is None or (self.cache.folder, self.cache.remember) != (folder, self.preview):
+            if self.cache is not None:
+                self.cache.close()
+            self.cache = ContentCache(folder, remember=self.preview)
+        return self.cache
+
     @staticmethod
     def _now(fixed: str | None, tz: ZoneInfo) -> datetime:
         raw = fixed or os.environ.get("PORTAL_NOW")
@@ -136,7 +206,8 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         return now.replace(tzinfo=tz) if now.tzinfo is None else now.astimezone(tz)
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        assert self.portal is not None  # set by on_config, which MkDocs always runs first
+        # set by on_config, which MkDocs always runs first
+        assert self.portal is not None and self.cache is not None
         self.light = []
         for out in self.portal.render():
             if isinstance(out, LightPage):
@@ -149,13 +220,28 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             if light.url in urls:
                 raise PluginError(f"{light.url}: generated twice (a page in the docs folder has "
                                   f"the same address)")
-        # Search indexes the generated pages while MkDocs renders the others.
+        if self.preview and self.dirty:
+            # Pages from the docs folder are rendered on every rebuild like the generated
+            # ones (MkDocs would skip those whose file did not change, with a stale nav).
+            for file in files.documentation_pages():
+                if file.generated_by is None and file.abs_src_path is not None:
+                    file.content_bytes = Path(file.abs_src_path).read_bytes()
+        self.page_docs = []
         if self.indexer is not None:
             self.indexer.cancel()
-        language = str(config.theme.get("language") or "zh")
-        self.indexer = Indexer(Path(config.site_dir), [
-            (p.url, search_document(p, language)) for p in self.light if p.search_text is not None])
+            self.indexer = None
+        self.light_key = documents_digest(self._light_docs(config))
+        if not self.preview and not self.cache.has_bundle(self.light_key):
+            # Search indexes the generated pages while MkDocs renders the others (unless a
+            # bundle for them is in the cache: whether it fits the rendered pages as well
+            # is known at the end).
+            self.indexer = Indexer(Path(config.site_dir) / BUNDLE, self._light_docs(config))
         return files
+
+    def _light_docs(self, config: MkDocsConfig) -> list[tuple[str, str]]:
+        language = str(config.theme.get("language") or "zh")
+        return [(p.url, search_document(p, language)) for p in self.light
+                if p.search_text is not None]
 
     @staticmethod
     def _refuse_clash(files: Files, out: OutputFile, config: MkDocsConfig) -> None:
@@ -165,6 +251,24 @@ class PortalPlugin(BasePlugin[PortalConfig]):
                 f"remove the file from the docs folder"
             )
 
+    def on_serve(self, server: LiveReloadServer, *, config: MkDocsConfig,
+                 builder: Callable[..., Any]) -> LiveReloadServer:
+        """The preview hears a save at once: MkDocs polls every watched file each half
+        second (5,000 notices are 5,000 files to look at); the operating system's file
+        events (inotify on Linux) say which file changed when it changes."""
+        watched = [config.docs_dir, config.config_file_path, *config.theme.dirs]
+        again = []
+        for path in watched:
+            try:
+                server.unwatch(path)  # from the polling observer, before it is replaced
+                again.append(path)
+            except KeyError:
+                pass
+        server.observer = watchdog.observers.Observer()  # type: ignore[assignment]
+        for path in again:
+            server.watch(path)
+        return server
+
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         self.nav = nav
         return nav
@@ -172,30 +276,157 @@ class PortalPlugin(BasePlugin[PortalConfig]):
     def on_env(self, env: jinja2.Environment, *, config: MkDocsConfig,
                files: Files) -> jinja2.Environment:
         self.env, self.files = env, files
+        assert self.cache is not None
+        env.bytecode_cache = self.cache.templates()  # the theme's templates, compiled once
         return env
 
     @event_priority(-100)  # what the page finally is, after other plugins
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
-        if self.indexer is not None:
-            self.indexer.add_page(page.file.dest_uri, output)
+        if searchable(output):
+            self.page_docs.append((page.file.dest_uri, output))
+            if self.indexer is not None:
+                self.indexer.add_page(page.file.dest_uri, output)
         return output
 
     @event_priority(-100)  # after other plugins have written their files
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         site_dir = Path(config.site_dir)
-        assert self.indexer is not None  # started by on_files
+        assert self.cache is not None and self.nav is not None and self.env is not None
+        light_docs = self._light_docs(config)
+        key = f"{self.light_key}-{documents_digest(self.page_docs)}"
+        cached = self.cache.bundle(key)
         indexer, self.indexer = self.indexer, None
-        indexer.close()  # Pagefind writes its bundle while the generated pages are written
-        if self.light:
-            assert self.nav is not None and self.env is not None  # set by earlier MkDocs events
-            write_pages(Shells(config, self.nav, self.files, self.env), self.light, site_dir)
-            add_to_sitemap(site_dir, config.site_url or "", self.light)
-        try:
-            indexer.wait()
-        except SearchIndexFailed as exc:
-            raise PluginError(str(exc)) from exc
+        if indexer is not None:
+            if cached is not None:
+                indexer.cancel()
+            else:
+                indexer.close()  # Pagefind writes its bundle while the generated pages are written
+        elif cached is None and not self.preview:
+            indexer = Indexer(site_dir / BUNDLE, light_docs)
+            for dest, html in self.page_docs:
+                indexer.add_page(dest, html)
+            indexer.close()
+        written = self.written if self.preview else Written()
+        write_pages(Shells(config, self.nav, self.files, self.env), self.light, site_dir, written)
+        add_to_sitemap(site_dir, config.site_url or "", self.light)
+        if self.preview and self.dirty:
+            made = self._made(config)
+            if self.made[0] == str(site_dir):
+                _remove(site_dir, self.made[1] - made)
+            self.made = (str(site_dir), made)
+        self._update_search(site_dir, key, cached, indexer, light_docs)
+        self.cache.commit()
+        self.page_docs = []
+
+    def _update_search(self, site_dir: Path, key: str, cached: Path | None,
+                       indexer: Indexer | None, light_docs: list[tuple[str, str]]) -> None:
+        running = self.background
+        if running is not None and (cached is not None or (running.key, running.site_dir)
+                                    != (key, site_dir)):
+            running.cancel()  # its bundle is not this build's (or is here already)
+            self.background = running = None
+        if cached is not None:
+            with _SWAP:
+                if (self.search_key != (str(site_dir), key)
+                        or not (site_dir / BUNDLE / "pagefind.js").is_file()):
+                    copy_bundle(cached, site_dir / BUNDLE)
+            self.search_key = (str(site_dir), key)
+        elif indexer is not None:
+            try:
+                indexer.wait()
+            except SearchIndexFailed as exc:
+                raise PluginError(str(exc)) from exc
+            self.cache.keep_bundle(key, site_dir / BUNDLE)  # type: ignore[union-attr]
+            self.search_key = (str(site_dir), key)
+        elif running is None:
+            # A preview shows the saved page at once; search catches up in the background
+            # (the previous bundle answers meanwhile) and is kept for the next build.
+            assert self.cache is not None
+            self.background = _Background(site_dir, light_docs, self.page_docs, key, self.cache)
+
+    def _made(self, config: MkDocsConfig) -> set[str]:
+        """Every file this build put in the site (the search bundle aside)."""
+        site_dir = config.site_dir
+        made = {f.abs_dest_path for f in self.files or []}
+        made.update(os.path.join(site_dir, p.url, "index.html") for p in self.light)
+        made.update(os.path.join(site_dir, name) for name in config.theme.static_templates)
+        made.update(os.path.join(site_dir, name) for name in ("sitemap.xml", "sitemap.xml.gz"))
+        return made
 
     def on_build_error(self, *, error: Exception) -> None:
         if self.indexer is not None:
             self.indexer.cancel()
             self.indexer = None
+        if self.cache is not None:
+            self.cache.discard()
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def _remove(site_dir: Path, stale: set[str]) -> None:
+    """A preview's site after a removed or renamed file: what no build makes now goes,
+    with the folders it leaves empty."""
+    for name in stale:
+        path = Path(name)
+        path.unlink(missing_ok=True)
+        for folder in path.parents:
+            if folder == site_dir or site_dir not in folder.parents or any(folder.iterdir()):
+                break
+            folder.rmdir()
+
+
+_SWAP = threading.Lock()  # one search bundle moves into a preview's site at a time
+
+
+class _Background:
+    """A preview's search index, written beside the site and moved in when complete.
+
+    It starts after a quiet second (saves in a row index once), at a lower priority than
+    the rebuilds, and a newer build cancels it (an indexing under way finishes unused)."""
+
+    QUIET = 1.0
+
+    def __init__(self, site_dir: Path, light_docs: list[tuple[str, str]],
+                 page_docs: list[tuple[str, str]], key: str, cache: ContentCache) -> None:
+        self.site_dir, self.key, self.cache = site_dir, key, cache
+        self.light_docs, self.page_docs = light_docs, list(page_docs)
+        self.out = site_dir.parent / f".{site_dir.name}-search-{time.time_ns()}"
+        self.cancelled = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="portal-search", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        if self.cancelled.wait(self.QUIET):
+            return
+        indexer = Indexer(self.out, self.light_docs, nice=10)
+        for dest, html in self.page_docs:
+            indexer.add_page(dest, html)
+        indexer.close()
+        try:
+            indexer.wait()
+        except SearchIndexFailed as exc:
+            log.warning("portal: search was not updated: %s", exc)
+            return
+        with _SWAP:
+            if self.cancelled.is_set():
+                shutil.rmtree(self.out, ignore_errors=True)
+                return
+            self.cache.keep_bundle(self.key, self.out)
+            target = self.site_dir / BUNDLE
+            old = self.out.with_name(self.out.name + "-old")
+            if target.exists():
+                target.rename(old)
+            self.out.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+        log.info("portal: search updated")
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+    def wait(self) -> None:
+        self.thread.join()

@@ -13,8 +13,10 @@ which the pagefind package's service prefers.
 from __future__ import annotations
 
 import asyncio
+import os
 import queue
 import shutil
+import sys
 import tempfile
 import threading
 from collections.abc import Iterable
@@ -24,6 +26,11 @@ BUNDLE = "pagefind"
 # Pagefind's own interfaces; the portal's search box uses the JS API (pagefind.js) only.
 UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
           "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
+
+
+def searchable(html: str) -> bool:
+    """Whether Pagefind would index anything of a rendered page."""
+    return "data-pagefind-body" in html
 
 
 class SearchIndexFailed(RuntimeError):
@@ -39,8 +46,9 @@ class Indexer:
     and writes `site_dir/pagefind/` while the portal writes the generated pages' files.
     """
 
-    def __init__(self, site_dir: Path, documents: Iterable[tuple[str, str]]) -> None:
-        self.out = site_dir / BUNDLE
+    def __init__(self, out: Path, documents: Iterable[tuple[str, str]], nice: int = 0) -> None:
+        self.out = out
+        self.nice = nice
         self._tmp = tempfile.TemporaryDirectory(prefix="portal-search-")
         self.docs = Path(self._tmp.name)
         self._documents = list(documents)
@@ -50,6 +58,10 @@ class Indexer:
         self._thread.start()
 
     def _run(self) -> None:
+        if self.nice and sys.platform == "linux":
+            # Per thread on Linux, and inherited by the Pagefind process this thread starts:
+            # a preview's indexing yields the processor to the rebuild staff wait for.
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.nice)
         try:
             asyncio.run(self._index())
         except BaseException as exc:  # reported by wait()
@@ -78,7 +90,7 @@ class Indexer:
 
     def add_page(self, dest: str, html: str) -> None:
         """A page MkDocs rendered (`dest`: its file in the site), if it has searchable content."""
-        if "data-pagefind-body" in html:
+        if searchable(html):
             path = self.docs / "pages" / dest
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(html, encoding="utf-8")

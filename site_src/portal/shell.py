@@ -9,6 +9,7 @@ once the invented URL (in the canonical link) is replaced by the real one.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -47,6 +48,7 @@ class Shells:
                  env: jinja2.Environment) -> None:
         self.config, self.nav, self.files, self.env = config, nav, files, env
         self._parts: dict[int, list[str]] = {}
+        self._keys: dict[int, str] = {}
 
     def _shell(self, d: int) -> list[str]:
         if d not in self._parts:
@@ -60,6 +62,19 @@ class Shells:
             html = self.env.get_template("main.html").render(context)
             self._parts[d] = _MARKERS.split(html)
         return self._parts[d]
+
+    def key(self, page: LightPage) -> str:
+        """A hash of everything `render` makes the page from."""
+        d = depth(page.url)
+        if d not in self._keys:
+            self._keys[d] = hashlib.blake2b("\0".join(self._shell(d)).encode("utf-8"),
+                                            digest_size=16).hexdigest()
+        h = hashlib.blake2b(digest_size=16)
+        for part in (self._keys[d], page.url, page.title, page.description,
+                     "1" if page.search_text is not None else "0", page.key or page.html):
+            h.update(part.encode("utf-8"))
+            h.update(b"\0")
+        return h.hexdigest()
 
     def render(self, page: LightPage) -> str:
         fill = {TITLE: str(escape(page.title)), DESCRIPTION: str(escape(page.description)),
@@ -84,11 +99,41 @@ def search_document(page: LightPage, language: str) -> str:
             f"<title>{escape(page.title)}</title></head><body>{title}{searchable(page)}</body></html>")
 
 
-def write_pages(shells: Shells, pages: Iterable[LightPage], site_dir: Path) -> None:
+class Written:
+    """The generated pages a preview wrote, so a rebuild rewrites only the changed ones.
+
+    A page is left alone when what it is made of (its theme shell and its title,
+    description, address and content) hashes the same as when it was last written *and*
+    the file on disk is the one written then (same size and modification time).
+    """
+
+    def __init__(self) -> None:
+        self.files: dict[Path, tuple[str, int, int]] = {}
+
+    def unchanged(self, path: Path, key: str) -> bool:
+        known = self.files.get(path)
+        if known is None or known[0] != key:
+            return False
+        try:
+            st = path.stat()
+        except OSError:
+            return False
+        return (st.st_mtime_ns, st.st_size) == known[1:]
+
+    def write(self, path: Path, key: str, text: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        st = path.stat()
+        self.files[path] = (key, st.st_mtime_ns, st.st_size)
+
+
+def write_pages(shells: Shells, pages: Iterable[LightPage], site_dir: Path,
+                written: Written) -> None:
     for page in pages:
         out = site_dir / page.url / "index.html"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(shells.render(page), encoding="utf-8")
+        key = shells.key(page)
+        if not written.unchanged(out, key):
+            written.write(out, key, shells.render(page))
 
 
 def add_to_sitemap(site_dir: Path, site_url: str, pages: Iterable[LightPage]) -> None:

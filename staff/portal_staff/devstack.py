@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         env = {**os.environ, "PORTAL_API_URL": f"http://127.0.0.1:{args.api_port}",
                "NO_MKDOCS_2_WARNING": "1", **desk_env(staff_api, issuer)}
         site = subprocess.Popen(
-            [str(Path(sys.executable).with_name("mkdocs")), "serve", "--livereload",
+            [str(Path(sys.executable).with_name("mkdocs")), "serve", "--livereload", "--dirty",
              "--dev-addr", f"127.0.0.1:{args.port}"], cwd=ROOT, env=env)
         procs.append(site)
         signal.signal(signal.SIGTERM, lambda *_: site.terminate())

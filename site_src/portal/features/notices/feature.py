@@ -28,8 +28,7 @@ class NoticesFeature(Feature):
     def render(self, data: Notices, ctx: BuildContext) -> list[OutputFile | LightPage]:
         if not data.items:
             return []
-        out, html = pages.render(data, ctx)
-        return [*out, *feeds.render(data, ctx, html)]
+        return [*pages.render(data, ctx), *feeds.render(data, ctx)]
 
     def nav(self, data: Notices, ctx: BuildContext) -> NavItem | None:
         if not data.items:

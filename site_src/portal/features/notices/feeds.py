@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from ...pipeline import BuildContext, OutputFile
 from .model import Notice, Notices
+from .pages import body
 
 FEED_SIZE = 50
 
@@ -18,8 +20,8 @@ def _summary(n: Notice) -> str:
     return text[:120] + ("…" if len(text) > 120 else "")
 
 
-def render(data: Notices, ctx: BuildContext, html: dict[str, str]) -> list[OutputFile]:
-    """`html` holds each notice's body already converted, by notice URL."""
+def render(data: Notices, ctx: BuildContext) -> list[OutputFile]:
+    """Each feed from the content cache when the notices in it are the same."""
     out: list[OutputFile] = []
     feeds = [("notices/", ctx.t("notices.feed_title", name=_name(ctx)), data.items)]
     for slug, name in data.categories.items():
@@ -28,7 +30,9 @@ def render(data: Notices, ctx: BuildContext, html: dict[str, str]) -> list[Outpu
             feeds.append((f"notices/category/{slug}/",
                           ctx.t("notices.feed_title", name=f"{_name(ctx)} · {name}"), items))
     for base, title, items in feeds:
-        out.extend(_feed(ctx, base, title, items[:FEED_SIZE], html))
+        shown = items[:FEED_SIZE]
+        out.extend(ctx.cache.obj("notice-feed", ctx.key(base, title, [n.digest for n in shown]),
+                                 partial(_feed, ctx, base, title, shown)))
     return out
 
 
@@ -36,8 +40,7 @@ def _name(ctx: BuildContext) -> str:
     return ctx.community.name if ctx.community else ""
 
 
-def _feed(ctx: BuildContext, base: str, title: str, items: list[Notice],
-          cache: dict[str, str]) -> list[OutputFile]:
+def _feed(ctx: BuildContext, base: str, title: str, items: list[Notice]) -> list[OutputFile]:
     from feedgen.feed import FeedGenerator
 
     fg = FeedGenerator()
@@ -51,11 +54,11 @@ def _feed(ctx: BuildContext, base: str, title: str, items: list[Notice],
     fg.description(title)
     fg.subtitle(title)
     fg.language(ctx.t.language)
-    fg.updated(items[0].published if items else ctx.now)
+    fg.updated(items[0].published)  # a feed is only made for notices it has
     fg.generator("community-portal")
     entries = []
     for n in reversed(items):  # feedgen prepends; oldest first gives newest on top
-        html = cache[n.url]
+        html = body(n, ctx)
         url = ctx.url(n.url)
         fe = fg.add_entry()
         fe.id(url)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Literal
@@ -17,9 +19,10 @@ from pydantic import (
     model_validator,
 )
 
+from ...cache import digest
 from ...common import aware, naive
 from ...content import Loader
-from ...errors import FieldProblem
+from ...errors import ContentError, FieldProblem
 from ...pipeline import BuildContext
 from ...types import Strict, Text, When, one_of, show_when
 from ...urls import page_url
@@ -83,6 +86,9 @@ class Notice:
     category_slug: str
     attachments: list[Attachment]
     expired: bool = False
+    # A hash of everything the notice's pages and list entries are made from: its file's
+    # name and bytes, its attachments' names and sizes, and whether it has expired.
+    digest: str = ""
     prev: Notice | None = field(default=None, repr=False)
     next: Notice | None = field(default=None, repr=False)
 
@@ -129,6 +135,17 @@ def ordered(notices: list[Notice]) -> list[Notice]:
                                           -n.published.timestamp(), n.slug))
 
 
+def _parse(root: Path, path: Path, raw: bytes, context: Mapping[str, object]
+           ) -> tuple[NoticeMeta | None, str | None, list[ContentError]]:
+    """A notice file's front matter checked against the schema, its body, its problems."""
+    loader = Loader(root)
+    parsed = loader.markdown(path, raw)
+    if parsed is None:
+        return None, None, loader.errors
+    return (loader.model(path, NoticeMeta, parsed[0], context=dict(context)), parsed[1],
+            loader.errors)
+
+
 def load(ctx: BuildContext, loader: Loader) -> Notices:
     """Every notice in content/notices/, checked; the scheduled ones only counted."""
     categories = ctx.options.notice_categories
@@ -148,11 +165,14 @@ def load(ctx: BuildContext, loader: Loader) -> Notices:
                          "YYYY-MM-DD-name.md with lower-case letters, digits and '-' "
                          "(e.g. 2026-05-01-water-cut.md)", repr(path.name))
             continue
-        parsed = loader.markdown(path)
-        if parsed is None:
-            continue
-        meta = loader.model(path, NoticeMeta, parsed[0], context=context)
-        if meta is None:
+        raw = path.read_bytes()
+        rel = loader.rel(path)
+        # Reading and checking the file is a function of its bytes (and of the categories,
+        # buildings and time zone, which are in the build's fingerprint): kept in the cache.
+        meta, body, problems = ctx.cache.obj(
+            "notice-file", ctx.key(rel, raw), partial(_parse, loader.root, path, raw, context))
+        loader.errors.extend(problems)
+        if meta is None or body is None:
             continue
         ok = True
         if naive(meta.date).date().isoformat() != m.group(1):
@@ -173,7 +193,7 @@ def load(ctx: BuildContext, loader: Loader) -> Notices:
                 ok = False
             else:
                 attachments.append(Attachment(name, file, file.stat().st_size))
-        if not parsed[1].strip():
+        if not body.strip():
             loader.error(path, "(body)", "the notice text below the front matter", "nothing")
             ok = False
         if not ok:
@@ -185,16 +205,18 @@ def load(ctx: BuildContext, loader: Loader) -> Notices:
                          f"a name not used by another notice of the same month ({seen[key]})",
                          repr(path.name))
             continue
-        seen[key] = loader.rel(path)
+        seen[key] = rel
         if published > ctx.now:
             scheduled += 1
             continue
         expires = aware(meta.expires, ctx.tz) if meta.expires is not None else None
+        expired = expires is not None and expires <= ctx.now
         items.append(Notice(
-            slug=m.group(2), source=loader.rel(path), meta=meta, body=parsed[1],
+            slug=m.group(2), source=rel, meta=meta, body=body,
             published=published, expires=expires,
             category_slug=by_name.get(meta.category, ""), attachments=attachments,
-            expired=expires is not None and expires <= ctx.now,
+            expired=expired,
+            digest=digest(rel, raw, [(a.name, a.size) for a in attachments], expired),
         ))
     items.sort(key=lambda n: (-n.published.timestamp(), n.slug))
     for newer, older in pairwise(items):

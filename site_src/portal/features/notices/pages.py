@@ -2,42 +2,48 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from functools import partial
 from typing import Any
 
 from markupsafe import Markup
 
+from ...cache import digest
 from ...common import html_text, qr_svg
 from ...pipeline import BuildContext, HomeBlock, LightPage, OutputFile
 from ...urls import relative
 from .model import Notice, Notices, building_slug, ordered
 
 
-def render(data: Notices, ctx: BuildContext
-           ) -> tuple[list[OutputFile | LightPage], dict[str, str]]:
-    """Every notice page (with its attachments), list, category, building and archive page;
-    and each notice's body as HTML by URL (the feeds reuse it)."""
+def render(data: Notices, ctx: BuildContext) -> list[OutputFile | LightPage]:
+    """Every notice page (with its attachments), list, category, building and archive page.
+
+    Each page comes from the content cache when its inputs are the same as in an earlier
+    build: the build's fingerprint and the digests of the notices it shows (a notice page
+    also shows its neighbours' titles). So saving one notice renders its page, its
+    neighbours' and the list pages it is on; the rest are looked up.
+    """
     per_page = ctx.options.notices_per_page
     qr = ctx.options.qr
     out: list[OutputFile | LightPage] = []
-    common: dict[str, Any] = {"t": ctx.t, "community": ctx.community, "now": ctx.now,
+    # No `now` here: whatever the clock decides about a notice is in its digest.
+    common: dict[str, Any] = {"t": ctx.t, "community": ctx.community,
                               "rel": relative, "categories": data.categories,
-                              "item": ItemRenderer(ctx)}
-    page_html = ctx.env.get_template("portal/notice_page.html")
-    html: dict[str, str] = {}
+                              "item": ItemRenderer(ctx), "pager": pager}
     for n in data.items:
-        html[n.url] = ctx.markdown(n.body)
-        out.append(LightPage(
-            url=n.url, title=n.meta.title, description=n.meta.summary or n.meta.title,
-            search_text=f"{n.meta.category} {n.meta.department} {html_text(html[n.url])}",
-            html=page_html.render(
-                n=n, body_html=html[n.url], page=n.url, absolute=ctx.url(n.url),
-                qr_svg=qr_svg(ctx.url(n.url)) if qr else "", **common)))
+        key = ctx.key(n.digest, _digest(n.prev), _digest(n.next), qr)
+        page_html, search_text = ctx.cache.obj("notice-page", key,
+                                               partial(_notice_page, n, ctx, common))
+        out.append(LightPage(url=n.url, title=n.meta.title,
+                             description=n.meta.summary or n.meta.title,
+                             search_text=search_text, html=page_html, key=key))
         out.extend(OutputFile(f"{n.url}{a.name}", a.source.read_bytes()) for a in n.attachments)
 
     bslugs = {b: building_slug(b, i) for i, b in enumerate(data.buildings)}
     months = sorted({n.month for n in data.items}, reverse=True)
     nav = {"categories": data.categories, "buildings": bslugs, "months": months}
+    nav_key = digest(sorted(data.categories.items()), sorted(bslugs.items()), months)
     lists: list[tuple[str, str, list[Notice], dict[str, Any]]] = [
         ("notices/", ctx.t("notices.title"), ordered(data.current), {"kind": "index"}),
     ]
@@ -56,29 +62,66 @@ def render(data: Notices, ctx: BuildContext
     for base, title, notices, extra in lists:
         pages = [notices[i:i + per_page] for i in range(0, len(notices), per_page)] or [[]]
         urls = [base] + [f"{base}page/{k}/" for k in range(2, len(pages) + 1)]
+        list_key = digest(title, urls, nav_key, json.dumps(extra, sort_keys=True))
         for number, (chunk, url) in enumerate(zip(pages, urls, strict=True), start=1):
             values = dict(title=title, notices=chunk, page=url, number=number,
                           pages=len(pages), page_urls=urls, nav=nav, **extra, **common)
+            key = ctx.key(list_key, number, [n.digest for n in chunk])
             if url == "notices/":  # in the navigation: a real MkDocs page
-                out.append(OutputFile("notices/index.md", list_md.render(**values)))
+                out.append(OutputFile("notices/index.md", ctx.cache.text(
+                    "notice-list-md", key, partial(list_md.render, **values))))
             else:
                 full = title + (ctx.t("notices.page_n", n=number) if number > 1 else "")
-                out.append(LightPage(url, full, list_html.render(**values)))
+                out.append(LightPage(url, full, ctx.cache.text(
+                    "notice-list", key, partial(list_html.render, **values)), key=key))
 
     by_month: dict[str, list[Notice]] = defaultdict(list)
     for n in data.items:
         by_month[n.month].append(n)
     common["nav"] = nav
-    out.append(OutputFile("notices/archive.md", ctx.env.get_template(
-        "portal/notice_archive.md").render(
-        months=[(m, len(by_month[m])) for m in months], month=None, notices=[],
-        page="notices/archive/", **common)))
+    counts = [(m, len(by_month[m])) for m in months]
+    out.append(OutputFile("notices/archive.md", ctx.cache.text(
+        "notice-archive-md", ctx.key(counts, nav_key), lambda: ctx.env.get_template(
+            "portal/notice_archive.md").render(months=counts, month=None, notices=[],
+                                               page="notices/archive/", **common))))
     archive = ctx.env.get_template("portal/notice_archive.html")
     for m in months:
         url = f"notices/archive/{m.replace('-', '/')}/"
-        out.append(LightPage(url, ctx.t("notices.archive_month", month=m), archive.render(
-            months=[], month=m, notices=by_month[m], page=url, **common)))
-    return out, html
+        key = ctx.key(m, [n.digest for n in by_month[m]], nav_key)
+        out.append(LightPage(url, ctx.t("notices.archive_month", month=m), ctx.cache.text(
+            "notice-archive", key, partial(archive.render, months=[], month=m,
+                                           notices=by_month[m], page=url, **common)), key=key))
+    return out
+
+
+def pager(number: int, pages: int, around: int = 2) -> list[int | None]:
+    """The page numbers a list links to: the first, the last and two either side of this
+    one, None where numbers are left out (a hundred links would fill a phone's screen)."""
+    shown = sorted({1, pages, *range(max(1, number - around), min(pages, number + around) + 1)})
+    out: list[int | None] = []
+    for k in shown:
+        if out and k - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(k)
+    return out
+
+
+def _digest(n: Notice | None) -> str | None:
+    return None if n is None else n.digest
+
+
+def _notice_page(n: Notice, ctx: BuildContext, common: dict[str, Any]) -> tuple[str, str]:
+    """A notice's page content and the text search indexes for it."""
+    body_html = body(n, ctx)
+    html = ctx.env.get_template("portal/notice_page.html").render(
+        n=n, body_html=body_html, page=n.url, absolute=ctx.url(n.url),
+        qr_svg=qr_svg(ctx.url(n.url)) if ctx.options.qr else "", **common)
+    return html, f"{n.meta.category} {n.meta.department} {html_text(body_html)}"
+
+
+def body(n: Notice, ctx: BuildContext) -> str:
+    """A notice's text as HTML (the page and the feeds show it)."""
+    return ctx.cache.text("notice-body", ctx.key(n.digest), lambda: ctx.markdown(n.body))
 
 
 def home(data: Notices, ctx: BuildContext) -> list[HomeBlock]:
@@ -105,11 +148,14 @@ class ItemRenderer:
     def __init__(self, ctx: BuildContext) -> None:
         self.template = ctx.env.get_template("portal/notice_item.html")
         self.t = ctx.t
-        self.cache: dict[tuple[str, str], Markup] = {}
+        self.fingerprint = ctx.fingerprint
+        # Kept in memory between a preview's rebuilds (a new notice moves every entry of
+        # the lists it is on to another page, where it looks the same).
+        self.cache: dict[tuple[str, str, str], Markup] = ctx.cache.scratch("notice-items")
 
     def __call__(self, n: Notice, page: str) -> Markup:
         href = relative(n.url, page)
-        key = (n.url, href)
+        key = (self.fingerprint, n.digest, href)
         if key not in self.cache:
             self.cache[key] = Markup(self.template.render(n=n, href=href, t=self.t))
         return self.cache[key]
