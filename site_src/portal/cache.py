@@ -55,10 +55,19 @@ def digest(*parts: object) -> str:
             h.update(b"b%d:" % len(part))
             h.update(part)
         else:  # JSON is unambiguous, and a type it does not know is an error, not a guess
-            data = json.dumps(part, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            data = json.dumps(part, ensure_ascii=False, separators=(",", ":"),
+                              default=_fields).encode("utf-8")
             h.update(b"j%d:" % len(data))
             h.update(data)
     return h.hexdigest()
+
+
+def _fields(value: object) -> object:
+    """Frozen dataclasses (such as a page's link to another) hash as their fields."""
+    params = getattr(type(value), "__dataclass_params__", None)
+    if params is not None and params.frozen:
+        return [type(value).__name__, vars(value)]
+    raise TypeError(f"cannot hash {type(value).__name__} into a cache key")
 
 
 def folder_digest(*folders: Path) -> str:

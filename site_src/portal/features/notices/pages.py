@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -32,7 +33,7 @@ def render(data: Notices, ctx: BuildContext) -> list[OutputFile | LightPage]:
                               "rel": relative, "categories": data.categories,
                               "item": ItemRenderer(ctx), "pager": pager}
     for n in data.items:
-        key = ctx.key(n.digest, _digest(n.prev), _digest(n.next), qr)
+        key = ctx.key(n.digest, _link(n.next), _link(n.prev), qr)
         page_html, search_text = ctx.cache.obj("notice-page", key,
                                                partial(_notice_page, n, ctx, common))
         out.append(LightPage(url=n.url, title=n.meta.title,
@@ -106,15 +107,24 @@ def pager(number: int, pages: int, around: int = 2) -> list[int | None]:
     return out
 
 
-def _digest(n: Notice | None) -> str | None:
-    return None if n is None else n.digest
+@dataclass(frozen=True)
+class Link:
+    """What a notice page shows of a newer or older notice (and all its cache key holds)."""
+
+    url: str
+    title: str
+
+
+def _link(n: Notice | None) -> Link | None:
+    return None if n is None else Link(n.url, n.meta.title)
 
 
 def _notice_page(n: Notice, ctx: BuildContext, common: dict[str, Any]) -> tuple[str, str]:
     """A notice's page content and the text search indexes for it."""
     body_html = body(n, ctx)
     html = ctx.env.get_template("portal/notice_page.html").render(
-        n=n, body_html=body_html, page=n.url, absolute=ctx.url(n.url),
+        n=replace(n, prev=None, next=None), newer=_link(n.next), older=_link(n.prev),
+        body_html=body_html, page=n.url, absolute=ctx.url(n.url),
         qr_svg=qr_svg(ctx.url(n.url)) if ctx.options.qr else "", **common)
     return html, f"{n.meta.category} {n.meta.department} {html_text(body_html)}"
 
@@ -157,5 +167,7 @@ class ItemRenderer:
         href = relative(n.url, page)
         key = (self.fingerprint, n.digest, href)
         if key not in self.cache:
-            self.cache[key] = Markup(self.template.render(n=n, href=href, t=self.t))
+            # Without its neighbours: an entry is made of the notice only (its digest).
+            self.cache[key] = Markup(self.template.render(n=replace(n, prev=None, next=None),
+                                                          href=href, t=self.t))
         return self.cache[key]
