@@ -260,3 +260,37 @@ def test_the_cache_key_holds_the_code_and_the_clock_verdict(tmp_path: Path,
     assert cache.digest(b"x") != cache.digest("x")
     with pytest.raises(TypeError):
         cache.digest(object())
+
+
+def test_a_preview_on_the_real_clock_rebuilds_when_a_notice_is_due(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    monkeypatch.delenv("PORTAL_NOW", raising=False)
+    monkeypatch.setenv("PORTAL_CACHE_DIR", str(tmp_path / "cache"))
+    portal = Portal(tmp_path)
+    tz = ZoneInfo("Asia/Shanghai")
+    due = (datetime.now(tz) + timedelta(minutes=3)).replace(second=0, microsecond=0)
+    (portal.content / "notices" / f"{due:%Y}").mkdir(exist_ok=True)
+    (portal.content / "notices" / f"{due:%Y}" / f"{due:%Y-%m-%d}-soon.md").write_text(
+        f"---\ntitle: 即将发布\ndate: {due:%Y-%m-%d %H:%M}\ncategory: 温馨提示\n"
+        f"department: 客服中心\n---\n正文。\n", encoding="utf-8")
+    config = load_config(str(portal.config), site_dir=str(tmp_path / "site"))
+    try:
+        config.plugins.on_startup(command="serve", dirty=True)
+        plugin = config.plugins["portal"]
+        build(config, serve_url=SERVE_URL, dirty=True)
+        plugin.clock_file.parent.mkdir(parents=True, exist_ok=True)  # as on_serve does
+        build(load_config(str(portal.config), site_dir=str(tmp_path / "site")),
+              serve_url=SERVE_URL, dirty=True)
+        assert plugin.timer is not None
+        wait = (due - datetime.now(tz)).total_seconds() + 1
+        assert abs(plugin.timer.interval - wait) < 5
+        plugin.timer.cancel()
+        plugin.timer.function()  # what the timer does when the time comes
+        assert plugin.clock_file.read_text(encoding="utf-8") == due.isoformat()
+    finally:
+        config.plugins.on_startup(command="build", dirty=False)
+        if plugin.background is not None:
+            plugin.background.wait()

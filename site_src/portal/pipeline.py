@@ -130,6 +130,10 @@ class Feature(ABC):
         """Blocks this feature adds to the home page."""
         return []
 
+    def next_change(self, data: Any, ctx: BuildContext) -> datetime | None:
+        """When the clock next changes what this feature publishes, if it knows."""
+        return None
+
     def source_url(self, file: str) -> str | None:
         """The address of the page a content file (path from the portal folder, e.g.
         'content/notices/2026/2026-05-01-water-cut.md') becomes, if it is one of this
@@ -155,6 +159,11 @@ class Portal:
             if item is not None:
                 items.append(item)
         return items
+
+    def next_change(self) -> datetime | None:
+        """The soonest time at which the clock changes what the site shows."""
+        return min((t for f in self.features
+                    if (t := f.next_change(self.data[f.key], self.ctx)) is not None), default=None)
 
     def render(self) -> list[OutputFile | LightPage]:
         files: list[OutputFile | LightPage] = []

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -95,6 +96,8 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         self.cache: ContentCache | None = None
         self.written = Written()  # the generated pages as last written, to skip unchanged ones
         self.page_docs: list[tuple[str, str]] = []  # MkDocs-rendered pages Pagefind reads
+        self.timer: threading.Timer | None = None  # a preview's next rebuild by the clock
+        self.real_clock = True
         self.search_key = ("", "")  # the search bundle in the site: (site folder, key)
         self.light_key = ""  # the generated pages' part of it
         self.background: _Background | None = None  # a preview's search indexing
@@ -110,6 +113,8 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         return self.command == "serve"
 
     def on_shutdown(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
         if self.background is not None:
             self.background.cancel()
         if self.cache is not None:
@@ -127,6 +132,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
                 f"'Asia/Shanghai', found {options.timezone!r}"
             ) from exc
         now = self._now(options.now, tz)
+        self.real_clock = not (options.now or os.environ.get("PORTAL_NOW"))
         overrides = config.theme.custom_dir
         env = template_env(jinja2.FileSystemLoader(overrides) if overrides else None)
         env.filters["yamlstr"] = yamlstr
@@ -267,7 +273,32 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         server.observer = watchdog.observers.Observer()  # type: ignore[assignment]
         for path in again:
             server.watch(path)
+        # Time is content: the preview rebuilds when a scheduled notice is due or one
+        # expires, by touching a file it watches (see _wake_at).
+        self.clock_file.parent.mkdir(parents=True, exist_ok=True)
+        server.watch(str(self.clock_file.parent))
         return server
+
+    @property
+    def clock_file(self) -> Path:
+        folder = self.cache.folder if self.cache is not None else None
+        return (folder or Path(tempfile.gettempdir()) / f"portal-{os.getpid()}") / "clock" / "tick"
+
+    def _wake_at(self, when: datetime | None) -> None:
+        """A preview on the real clock rebuilds itself at `when` (a second after)."""
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if when is None or not self.real_clock or not self.clock_file.parent.is_dir():
+            return
+        delay = max(0.0, (when - datetime.now(when.tzinfo)).total_seconds()) + 1.0
+
+        def tick() -> None:
+            self.clock_file.write_text(when.isoformat(), encoding="utf-8")
+
+        self.timer = threading.Timer(min(delay, 86400.0), tick)
+        self.timer.daemon = True
+        self.timer.start()
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         self.nav = nav
@@ -315,6 +346,9 @@ class PortalPlugin(BasePlugin[PortalConfig]):
                 _remove(site_dir, self.made[1] - made)
             self.made = (str(site_dir), made)
         self._update_search(site_dir, key, cached, indexer, light_docs)
+        if self.preview:
+            assert self.portal is not None
+            self._wake_at(self.portal.next_change())
         self.cache.commit()
         self.page_docs = []
 

@@ -13,6 +13,8 @@ would make the build quadratic.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from ...content import Loader
 from ...pipeline import BuildContext, Feature, HomeBlock, LightPage, NavItem, OutputFile
 from . import feeds, model, pages
@@ -40,6 +42,9 @@ class NoticesFeature(Feature):
 
     def home(self, data: Notices, ctx: BuildContext) -> list[HomeBlock]:
         return pages.home(data, ctx)
+
+    def next_change(self, data: Notices, ctx: BuildContext) -> datetime | None:
+        return data.next_change
 
     def source_url(self, file: str) -> str | None:
         m = model.FILE_NAME.match(file.rsplit("/", 1)[-1])

@@ -117,6 +117,9 @@ class Notices:
     categories: dict[str, str]
     buildings: list[str]
     scheduled: int = 0
+    # When the clock next changes what is published: the soonest scheduled notice's time
+    # or the soonest expiry of a current one (a preview rebuilds then).
+    next_change: datetime | None = None
 
     @property
     def current(self) -> list[Notice]:
@@ -155,6 +158,7 @@ def load(ctx: BuildContext, loader: Loader) -> Notices:
     folder = ctx.content_dir / "notices"
     items: list[Notice] = []
     scheduled = 0
+    changes: list[datetime] = []
     seen: dict[tuple[str, str], str] = {}
     for path in sorted(folder.rglob("*.md")) if folder.is_dir() else []:
         if path.name.lower() == "readme.md":
@@ -208,9 +212,12 @@ def load(ctx: BuildContext, loader: Loader) -> Notices:
         seen[key] = rel
         if published > ctx.now:
             scheduled += 1
+            changes.append(published)
             continue
         expires = aware(meta.expires, ctx.tz) if meta.expires is not None else None
         expired = expires is not None and expires <= ctx.now
+        if expires is not None and not expired:
+            changes.append(expires)
         items.append(Notice(
             slug=m.group(2), source=rel, meta=meta, body=body,
             published=published, expires=expires,
@@ -221,4 +228,4 @@ def load(ctx: BuildContext, loader: Loader) -> Notices:
     items.sort(key=lambda n: (-n.published.timestamp(), n.slug))
     for newer, older in pairwise(items):
         older.next, newer.prev = newer, older
-    return Notices(items, dict(categories), buildings, scheduled)
+    return Notices(items, dict(categories), buildings, scheduled, min(changes, default=None))
