@@ -136,9 +136,9 @@ class Preview:
 
 @pytest.fixture
 def preview(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Preview]:
-    from portal.plugin import _Background
+    from portal.plugin import _SearchWorker
 
-    monkeypatch.setattr(_Background, "QUIET", 0.0)
+    monkeypatch.setattr(_SearchWorker, "QUIET", 0.0)
     monkeypatch.setenv("PORTAL_NOW", FIXED_NOW)
     monkeypatch.setenv("PORTAL_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")

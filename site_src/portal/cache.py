@@ -50,6 +50,10 @@ _MISSING = object()
 def digest(*parts: object) -> str:
     """A stable hash of bytes and of JSON values (strings, numbers, None, lists of them)."""
     h = hashlib.sha256()
+    if not any(isinstance(part, bytes) for part in parts):  # one JSON text for them all
+        h.update(json.dumps(parts, ensure_ascii=False, separators=(",", ":"),
+                            default=_fields).encode("utf-8"))
+        return h.hexdigest()
     for part in parts:
         if isinstance(part, bytes):
             h.update(b"b%d:" % len(part))

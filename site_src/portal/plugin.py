@@ -100,7 +100,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         self.real_clock = True
         self.search_key = ("", "")  # the search bundle in the site: (site folder, key)
         self.light_key = ""  # the generated pages' part of it
-        self.background: _Background | None = None  # a preview's search indexing
+        self.background: _SearchWorker | None = None  # a preview's search indexing
         self.made: tuple[str, set[str]] = ("", set())  # a preview's site folder and its files
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -116,7 +116,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         if self.timer is not None:
             self.timer.cancel()
         if self.background is not None:
-            self.background.cancel()
+            self.background.stop()
         if self.cache is not None:
             self.cache.close()
             self.cache = None
@@ -236,7 +236,12 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         if self.indexer is not None:
             self.indexer.cancel()
             self.indexer = None
-        self.light_key = documents_digest(self._light_docs(config))
+        # What Pagefind would read of the generated pages, as a hash: of the document
+        # itself, or of what it is made of when the page's content has a cache key.
+        language = str(config.theme.get("language") or "zh")
+        self.light_key = digest(language, sorted(
+            (p.url, p.title, p.key) if p.key else (p.url, search_document(p, language))
+            for p in self.light if p.search_text is not None))
         if not self.preview and not self.cache.has_bundle(self.light_key):
             # Search indexes the generated pages while MkDocs renders the others (unless a
             # bundle for them is in the cache: whether it fits the rendered pages as well
@@ -323,7 +328,6 @@ class PortalPlugin(BasePlugin[PortalConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         site_dir = Path(config.site_dir)
         assert self.cache is not None and self.nav is not None and self.env is not None
-        light_docs = self._light_docs(config)
         key = f"{self.light_key}-{documents_digest(self.page_docs)}"
         cached = self.cache.bundle(key)
         indexer, self.indexer = self.indexer, None
@@ -333,7 +337,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             else:
                 indexer.close()  # Pagefind writes its bundle while the generated pages are written
         elif cached is None and not self.preview:
-            indexer = Indexer(site_dir / BUNDLE, light_docs)
+            indexer = Indexer(site_dir / BUNDLE, self._light_docs(config))
             for dest, html in self.page_docs:
                 indexer.add_page(dest, html)
             indexer.close()
@@ -345,7 +349,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             if self.made[0] == str(site_dir):
                 _remove(site_dir, self.made[1] - made)
             self.made = (str(site_dir), made)
-        self._update_search(site_dir, key, cached, indexer, light_docs)
+        self._update_search(site_dir, key, cached, indexer, config)
         if self.preview:
             assert self.portal is not None
             self._wake_at(self.portal.next_change())
@@ -353,30 +357,32 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         self.page_docs = []
 
     def _update_search(self, site_dir: Path, key: str, cached: Path | None,
-                       indexer: Indexer | None, light_docs: list[tuple[str, str]]) -> None:
-        running = self.background
-        if running is not None and (cached is not None or (running.key, running.site_dir)
-                                    != (key, site_dir)):
-            running.cancel()  # its bundle is not this build's (or is here already)
-            self.background = running = None
+                       indexer: Indexer | None, config: MkDocsConfig) -> None:
+        assert self.cache is not None
         if cached is not None:
             with _SWAP:
                 if (self.search_key != (str(site_dir), key)
                         or not (site_dir / BUNDLE / "pagefind.js").is_file()):
                     copy_bundle(cached, site_dir / BUNDLE)
-            self.search_key = (str(site_dir), key)
+                self.search_key = (str(site_dir), key)
+                if self.background is not None:
+                    self.background.want(site_dir, key, None)  # nothing left to index
         elif indexer is not None:
             try:
                 indexer.wait()
             except SearchIndexFailed as exc:
                 raise PluginError(str(exc)) from exc
-            self.cache.keep_bundle(key, site_dir / BUNDLE)  # type: ignore[union-attr]
+            self.cache.keep_bundle(key, site_dir / BUNDLE)
             self.search_key = (str(site_dir), key)
-        elif running is None:
+        else:
             # A preview shows the saved page at once; search catches up in the background
             # (the previous bundle answers meanwhile) and is kept for the next build.
-            assert self.cache is not None
-            self.background = _Background(site_dir, light_docs, self.page_docs, key, self.cache)
+            if self.background is None or self.background.cache is not self.cache:
+                if self.background is not None:
+                    self.background.stop()
+                self.background = _SearchWorker(self.cache)
+            page_docs = list(self.page_docs)
+            self.background.want(site_dir, key, lambda: (self._light_docs(config), page_docs))
 
     def _made(self, config: MkDocsConfig) -> set[str]:
         """Every file this build put in the site (the search bundle aside)."""
@@ -417,50 +423,93 @@ def _remove(site_dir: Path, stale: set[str]) -> None:
 _SWAP = threading.Lock()  # one search bundle moves into a preview's site at a time
 
 
-class _Background:
-    """A preview's search index, written beside the site and moved in when complete.
+class _SearchWorker:
+    """A preview's search index, made by one thread, one Pagefind run at a time.
 
-    It starts after a quiet second (saves in a row index once), at a lower priority than
-    the rebuilds, and a newer build cancels it (an indexing under way finishes unused)."""
+    Each rebuild says which bundle the site needs. The worker waits for a quiet second
+    (saves in a row index once), indexes the newest request at a lower priority than
+    the rebuilds, and moves the bundle into the site only if it is still the one wanted;
+    a request that came meanwhile is indexed next. So saves never pile up Pagefind runs.
+    """
 
     QUIET = 1.0
+    Job = tuple[list[tuple[str, str]], list[tuple[str, str]]]
 
-    def __init__(self, site_dir: Path, light_docs: list[tuple[str, str]],
-                 page_docs: list[tuple[str, str]], key: str, cache: ContentCache) -> None:
-        self.site_dir, self.key, self.cache = site_dir, key, cache
-        self.light_docs, self.page_docs = light_docs, list(page_docs)
-        self.out = site_dir.parent / f".{site_dir.name}-search-{time.time_ns()}"
-        self.cancelled = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="portal-search", daemon=True)
-        self.thread.start()
+    def __init__(self, cache: ContentCache) -> None:
+        self.cache = cache
+        self.cond = threading.Condition()
+        self.wanted: tuple[Path, str] | None = None
+        self.job: tuple[Path, str, _SearchWorker.Job] | None = None
+        self.busy = False
+        self.stopped = False
+        threading.Thread(target=self._loop, name="portal-search", daemon=True).start()
 
-    def _run(self) -> None:
-        if self.cancelled.wait(self.QUIET):
-            return
-        indexer = Indexer(self.out, self.light_docs, nice=10)
-        for dest, html in self.page_docs:
+    def want(self, site_dir: Path, key: str, job: Callable[[], Job] | None) -> None:
+        """The site needs bundle `key`: index what `job` gives for it, or None when the
+        bundle is there."""
+        with self.cond:
+            if self.wanted == (site_dir, key) and job is not None and (self.busy or self.job):
+                return  # already on its way
+            self.wanted = (site_dir, key)
+            self.job = None if job is None else (site_dir, key, job())
+            self.cond.notify_all()
+
+    def _loop(self) -> None:
+        while True:
+            with self.cond:
+                while self.job is None and not self.stopped:
+                    self.cond.wait()
+                if self.stopped:
+                    return
+                while True:  # until no newer request came for a quiet second
+                    job = self.job
+                    self.cond.wait(self.QUIET)
+                    if self.job is job or self.stopped:
+                        break
+                if self.job is None or self.stopped:
+                    continue
+                site_dir, key, (light_docs, page_docs) = self.job
+                self.job, self.busy = None, True
+            try:
+                self._index(site_dir, key, light_docs, page_docs)
+            finally:
+                with self.cond:
+                    self.busy = False
+                    self.cond.notify_all()
+
+    def _index(self, site_dir: Path, key: str, light_docs: list[tuple[str, str]],
+               page_docs: list[tuple[str, str]]) -> None:
+        out = site_dir.parent / f".{site_dir.name}-search-{time.time_ns()}"
+        indexer = Indexer(out, light_docs, nice=10)
+        for dest, html in page_docs:
             indexer.add_page(dest, html)
         indexer.close()
         try:
             indexer.wait()
         except SearchIndexFailed as exc:
             log.warning("portal: search was not updated: %s", exc)
+            shutil.rmtree(out, ignore_errors=True)
             return
+        old = out.with_name(out.name + "-old")
         with _SWAP:
-            if self.cancelled.is_set():
-                shutil.rmtree(self.out, ignore_errors=True)
+            if self.wanted != (site_dir, key):  # the site needs another one by now
+                shutil.rmtree(out, ignore_errors=True)
                 return
-            self.cache.keep_bundle(self.key, self.out)
-            target = self.site_dir / BUNDLE
-            old = self.out.with_name(self.out.name + "-old")
+            self.cache.keep_bundle(key, out)
+            target = site_dir / BUNDLE
             if target.exists():
                 target.rename(old)
-            self.out.rename(target)
+            out.rename(target)
         shutil.rmtree(old, ignore_errors=True)
         log.info("portal: search updated")
 
-    def cancel(self) -> None:
-        self.cancelled.set()
-
     def wait(self) -> None:
-        self.thread.join()
+        """Until no request is waiting or being indexed."""
+        with self.cond:
+            while self.job is not None or self.busy:
+                self.cond.wait()
+
+    def stop(self) -> None:
+        with self.cond:
+            self.stopped = True
+            self.cond.notify_all()
