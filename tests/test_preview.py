@@ -138,3 +138,24 @@ def test_a_preview_with_a_name_used_twice_still_renders(tmp_path: Path) -> None:
     assert [p.field for p in portal.problems] == ["(file name)"]
     pages = {p.url: p for p in portal.render() if isinstance(p, LightPage)}
     assert pages[URL].title == "3栋停水通知" and "内容文件有错误" not in pages[URL].html
+
+
+def test_a_save_rebuilds_once_and_a_build_reading_files_starts_none(
+        preview: tuple[str, Path]) -> None:
+    """The preview hears file events from the OS; files a build opens and reads are not
+    changes (else every build would start the next one)."""
+    base, notice = preview
+    wait_until(base + URL, "3栋停水通知")
+    log = notice.parents[3] / "serve.log"
+
+    def rebuilds() -> int:
+        return log.read_text(encoding="utf-8", errors="replace").count("Detected file changes")
+
+    time.sleep(3)
+    before = rebuilds()
+    time.sleep(4)
+    assert rebuilds() == before
+    notice.write_text(NOTICE.replace("9:00至12:00", "9:00至11:00"), encoding="utf-8")
+    wait_until(base + URL, "9:00至11:00")
+    time.sleep(4)
+    assert 1 <= rebuilds() - before <= 2

@@ -28,6 +28,17 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+)
 
 from .cache import ContentCache, code_fingerprint, copy_bundle, digest, documents_digest, folder_digest
 from .errors import ContentInvalid
@@ -275,7 +286,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
                 again.append(path)
             except KeyError:
                 pass
-        server.observer = watchdog.observers.Observer()  # type: ignore[assignment]
+        server.observer = _ChangesObserver()
         for path in again:
             server.watch(path)
         # Time is content: the preview rebuilds when a scheduled notice is due or one
@@ -399,6 +410,23 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             self.indexer = None
         if self.cache is not None:
             self.cache.discard()
+
+
+# What a save, a new, removed or renamed file is. The OS also reports files opened and
+# read: a build reads every content file, and would start the next build, for ever.
+_CHANGES: list[type[FileSystemEvent]] = [
+    FileCreatedEvent, FileModifiedEvent, FileDeletedEvent, FileMovedEvent, FileClosedEvent,
+    DirCreatedEvent, DirDeletedEvent, DirMovedEvent]
+
+
+class _ChangesObserver(watchdog.observers.Observer):  # type: ignore[misc,valid-type]
+    """The operating system's file events (inotify on Linux), changes only."""
+
+    def schedule(self, event_handler: Any, path: Any, *, recursive: bool = False,
+                 event_filter: Any = None, follow_symlink: bool = False) -> Any:
+        return super().schedule(event_handler, path, recursive=recursive,
+                                event_filter=event_filter or _CHANGES,
+                                follow_symlink=follow_symlink)
 
 
 def _read(path: Path) -> bytes:
