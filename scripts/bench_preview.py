@@ -75,12 +75,12 @@ def get(url: str) -> str:
         return ""
 
 
-def until(check: Callable[[], bool], timeout: float = 300) -> float:
+def until(check: Callable[[], bool], what: str, timeout: float = 300) -> float:
     """Seconds until `check()` holds (polled every 20 ms)."""
     t0 = time.perf_counter()
     while not check():
         if time.perf_counter() - t0 > timeout:
-            raise SystemExit(f"timed out after {timeout} s")
+            raise SystemExit(f"{what}: nothing after {timeout} s")
         time.sleep(0.02)
     return time.perf_counter() - t0
 
@@ -96,7 +96,7 @@ class Preview:
         self.proc = subprocess.Popen(
             [MKDOCS, "serve", "--livereload", "--dirty", "--dev-addr", f"127.0.0.1:{self.port}",
              "-f", str(config)], env=_env(cache), stdout=self.log, stderr=subprocess.STDOUT)
-        until(lambda: "通知公告" in get(self.base))
+        until(lambda: "通知公告" in get(self.base), "serve start")
         self.started = time.perf_counter() - t0
 
     def builds(self) -> int:
@@ -139,6 +139,7 @@ def measure(n: int, repeat: int, edits: int, tmp: Path) -> dict[str, float]:
     port = free_port()  # the same address both times: pages hold the preview's address
     cold = Preview(config, cache, port)
     row["serve_cold"] = cold.started
+    print(f"  {n:,}: serve start {cold.started:.2f} s", file=sys.stderr)
     cold.stop()
     preview = Preview(config, cache, port)
     row["serve_warm"] = preview.started
@@ -150,14 +151,16 @@ def measure(n: int, repeat: int, edits: int, tmp: Path) -> dict[str, float]:
             marker = f"改动标记{k}x{time.time_ns()}"
             text = path.read_text(encoding="utf-8")
             path.write_text(text.rstrip("\n") + f"\n\n{marker}\n", encoding="utf-8")
-            times.append(until(lambda p=path, m=marker: m in get(preview.base + url_of(p))))
+            times.append(until(lambda p=path, m=marker: m in get(preview.base + url_of(p)),
+                               f"edit of {path.name}"))
             time.sleep(0.5)
         row["edit"] = statistics.median(times)
+        print(f"  {n:,}: edits {', '.join(f'{t:.2f}' for t in times)} s", file=sys.stderr)
 
         builds = preview.builds()
         path = files[len(files) // 2]
         path.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")  # saved, unchanged
-        row["nochange_rebuild"] = until(lambda: preview.builds() > builds)
+        row["nochange_rebuild"] = until(lambda: preview.builds() > builds, "no-change save")
         time.sleep(0.5)
 
         entry = get(preview.base + "pagefind/pagefind-entry.json")
@@ -167,8 +170,9 @@ def measure(n: int, repeat: int, edits: int, tmp: Path) -> dict[str, float]:
         new.write_text(f"---\ntitle: {title}\ndate: 2026-11-23 08:30\ncategory: 停水停电\n"
                        f"department: 工程部\n---\n明天上午九点停水。\n", encoding="utf-8")
         t0 = time.perf_counter()
-        row["new_listed"] = until(lambda: title in get(preview.base + "notices/"))
-        until(lambda: get(preview.base + "pagefind/pagefind-entry.json") not in ("", entry))
+        row["new_listed"] = until(lambda: title in get(preview.base + "notices/"), "new notice")
+        until(lambda: get(preview.base + "pagefind/pagefind-entry.json") not in ("", entry),
+              "search update")
         row["search_updated"] = time.perf_counter() - t0
         new.unlink()
         time.sleep(1)
