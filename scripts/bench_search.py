@@ -84,7 +84,7 @@ else:
     from pathlib import Path
     from markupsafe import escape
     from material.plugins.search.plugin import SearchPlugin
-    from portal.shell import Shells, add_to_sitemap, write_pages
+    from portal.shell import Shells, Written, add_to_sitemap, write_pages
 
     HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
@@ -106,7 +106,7 @@ else:
 
     def on_post_build(self, *, config):
         site_dir = Path(config.site_dir)
-        write_pages(Shells(config, self.nav, self.files, self.env), self.light, site_dir)
+        write_pages(Shells(config, self.nav, self.files, self.env), self.light, site_dir, Written())
         add_to_search_index(site_dir, self.light)
         add_to_sitemap(site_dir, config.site_url or "", self.light)
 

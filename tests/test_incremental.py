@@ -28,19 +28,25 @@ from conftest import FIXED_NOW, ROOT, build_site
 SERVE_URL = "http://127.0.0.1:8000/"
 LATER = "2026-12-21T09:00:00"  # past the scheduled 2026-12-20 notice
 
+def preview_build(config_file: str, site_dir: str) -> None:
+    """One rebuild of a preview, as MkDocs' serve makes it: the config loaded afresh, the
+    plugin told it serves, the site built dirty at the preview's address; then the search
+    bundle waited for."""
+    config = load_config(config_file, site_dir=site_dir)
+    config.plugins.on_startup(command="serve", dirty=True)
+    config.site_url = SERVE_URL
+    build(config, serve_url=SERVE_URL, dirty=True)
+    plugin = config.plugins["portal"]
+    if plugin.background is not None:
+        plugin.background.wait()
+
+
 # The reference: one preview build from nothing, in a process of its own.
-REFERENCE = r"""
+REFERENCE = f"""
 import sys
-from mkdocs.commands.build import build
-from mkdocs.config import load_config
-config_file, site_dir, url = sys.argv[1:4]
-config = load_config(config_file, site_dir=site_dir)
-config.plugins.on_startup(command="serve", dirty=True)
-config.site_url = url
-build(config, serve_url=url, dirty=True)
-plugin = config.plugins["portal"]
-if plugin.background is not None:
-    plugin.background.wait()
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from test_incremental import preview_build
+preview_build(*sys.argv[1:3])
 """
 
 
@@ -111,20 +117,14 @@ class Preview:
         self.builds = 0
 
     def rebuild(self) -> None:
-        config = load_config(str(self.portal.config), site_dir=str(self.site))
-        config.plugins.on_startup(command="serve", dirty=True)
-        config.site_url = SERVE_URL
-        build(config, serve_url=SERVE_URL, dirty=True)
-        plugin = config.plugins["portal"]
-        if plugin.background is not None:
-            plugin.background.wait()
+        preview_build(str(self.portal.config), str(self.site))
         self.builds += 1
 
     def check_against_full_build(self, step: str) -> None:
         reference = self.portal.base / f"reference-{self.builds}"
         cache = self.portal.base / f"reference-cache-{self.builds}"
         out = subprocess.run(
-            [sys.executable, "-c", REFERENCE, str(self.portal.config), str(reference), SERVE_URL],
+            [sys.executable, "-c", REFERENCE, str(self.portal.config), str(reference)],
             env={**os.environ, "PORTAL_CACHE_DIR": str(cache), "NO_MKDOCS_2_WARNING": "1"},
             capture_output=True, text=True, check=False)
         assert out.returncode == 0, out.stderr[-2000:]

@@ -28,6 +28,25 @@ UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefi
           "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 
 
+class _Written(Exception):
+    """Leaves Pagefind's block once the bundle is complete (so it is not written twice)."""
+
+
+async def _settled(folder: Path, timeout: float = 10.0) -> None:
+    """Until no file under `folder` changes size between two looks 50 ms apart."""
+    def sizes() -> dict[str, int]:
+        return {str(p): p.stat().st_size for p in folder.rglob("*") if p.is_file()}
+
+    before, waited = sizes(), 0.0
+    while waited < timeout:
+        await asyncio.sleep(0.05)
+        waited += 0.05
+        now = sizes()
+        if now == before:
+            return
+        before = now
+
+
 def searchable(html: str) -> bool:
     """Whether Pagefind would index anything of a rendered page."""
     return "data-pagefind-body" in html
@@ -75,18 +94,28 @@ class Indexer:
             path = generated / url / "index.html"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(html, encoding="utf-8")
-        async with PagefindIndex(IndexConfig(output_path=str(self.out))) as index:
-            if self._documents:
-                await index.add_directory(str(generated))
-            while True:  # polled: a blocking wait would keep the interpreter from exiting
-                try:
-                    rest = self._rest.get_nowait()
-                    break
-                except queue.Empty:
-                    await asyncio.sleep(0.02)
-            if rest is None:  # the build failed: write nothing
-                raise RuntimeError("build stopped")
-            await index.add_directory(str(rest))
+        try:
+            async with PagefindIndex(IndexConfig(output_path=str(self.out))) as index:
+                if self._documents:
+                    await index.add_directory(str(generated))
+                while True:  # polled: a blocking wait would keep the interpreter from exiting
+                    try:
+                        rest = self._rest.get_nowait()
+                        break
+                    except queue.Empty:
+                        await asyncio.sleep(0.02)
+                if rest is None:  # the build failed: write nothing
+                    raise RuntimeError("build stopped")
+                await index.add_directory(str(rest))
+                # Pagefind answers "written" while its last files may still be being
+                # written, and leaving the block stops it: a wasm file cut at 64 KiB was
+                # seen. So write here, wait until the files stop growing, then leave
+                # without the block writing them again.
+                await index.write_files()
+                await _settled(self.out)
+                raise _Written
+        except _Written:
+            pass
 
     def add_page(self, dest: str, html: str) -> None:
         """A page MkDocs rendered (`dest`: its file in the site), if it has searchable content."""

@@ -131,7 +131,7 @@ def _notice_page(n: Notice, ctx: BuildContext, common: dict[str, Any]) -> tuple[
 
 def body(n: Notice, ctx: BuildContext) -> str:
     """A notice's text as HTML (the page and the feeds show it)."""
-    return ctx.cache.text("notice-body", ctx.key(n.digest), lambda: ctx.markdown(n.body))
+    return ctx.markdown(n.body)  # itself cached by the text
 
 
 def home(data: Notices, ctx: BuildContext) -> list[HomeBlock]:
