@@ -252,10 +252,16 @@ def test_the_cache_key_holds_the_code_and_the_clock_verdict(tmp_path: Path,
     package = tmp_path / "portal"
     shutil.copytree(cache.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(cache, "PACKAGE", package)
+    monkeypatch.setattr(cache, "_LOADED", None)
+    before = cache.code_fingerprint()
+    template = package / "templates" / "portal" / "notice_item.html"
+    template.write_text(template.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert cache.code_fingerprint() != before  # a template edited (Jinja reloads it)
     before = cache.code_fingerprint()
     locale = package / "locales" / "zh" / "notices.yml"
     locale.write_text(locale.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert cache.code_fingerprint() != before  # a locale (or template, or module) edited
+    monkeypatch.setattr(cache, "_LOADED", None)  # a new process
+    assert cache.code_fingerprint() != before  # a locale file (or module) edited
     assert cache.digest("a", ["b", "c"]) != cache.digest("a", ["b"], "c")
     assert cache.digest(b"x") != cache.digest("x")
     with pytest.raises(TypeError):

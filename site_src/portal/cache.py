@@ -96,15 +96,21 @@ def _versions() -> tuple[str, ...]:
     return (sys.version, *found)
 
 
-_VERSIONS: tuple[str, ...] | None = None
+_LOADED: tuple[str, ...] | None = None
 
 
 def code_fingerprint() -> str:
-    """The portal's code, templates and locale files, and the renderers' versions."""
-    global _VERSIONS
-    if _VERSIONS is None:
-        _VERSIONS = _versions()
-    return digest(FORMAT, _VERSIONS, folder_digest(PACKAGE))
+    """The portal's code, templates and locale files, and the renderers' versions.
+
+    Python modules and locale files are read once per process (a running preview keeps
+    the ones it started with); templates are read on each build (Jinja reloads them)."""
+    global _LOADED
+    if _LOADED is None:
+        loaded = [p for p in sorted(PACKAGE.rglob("*")) if p.is_file()
+                  and "__pycache__" not in p.parts and "templates" not in p.parts]
+        _LOADED = (*_versions(), digest(*(part for p in loaded for part in (
+            p.relative_to(PACKAGE).as_posix(), p.read_bytes()))))
+    return digest(FORMAT, _LOADED, folder_digest(PACKAGE / "templates"))
 
 
 class ContentCache:

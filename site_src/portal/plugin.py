@@ -250,7 +250,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         # What Pagefind would read of the generated pages, as a hash: of the document
         # itself, or of what it is made of when the page's content has a cache key.
         language = str(config.theme.get("language") or "zh")
-        self.light_key = digest(language, sorted(
+        self.light_key = digest(code_fingerprint(), language, sorted(
             (p.url, p.title, p.key) if p.key else (p.url, search_document(p, language))
             for p in self.light if p.search_text is not None))
         if not self.preview and not self.cache.has_bundle(self.light_key):
@@ -305,8 +305,9 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
-        if when is None or not self.real_clock or not self.clock_file.parent.is_dir():
+        if when is None or not self.real_clock:
             return
+        self.clock_file.parent.mkdir(parents=True, exist_ok=True)  # watched from on_serve
         delay = max(0.0, (when - datetime.now(when.tzinfo)).total_seconds()) + 1.0
 
         def tick() -> None:
@@ -347,11 +348,6 @@ class PortalPlugin(BasePlugin[PortalConfig]):
                 indexer.cancel()
             else:
                 indexer.close()  # Pagefind writes its bundle while the generated pages are written
-        elif cached is None and not self.preview:
-            indexer = Indexer(site_dir / BUNDLE, self._light_docs(config))
-            for dest, html in self.page_docs:
-                indexer.add_page(dest, html)
-            indexer.close()
         written = self.written if self.preview else Written()
         write_pages(Shells(config, self.nav, self.files, self.env), self.light, site_dir, written)
         add_to_sitemap(site_dir, config.site_url or "", self.light)
@@ -370,30 +366,51 @@ class PortalPlugin(BasePlugin[PortalConfig]):
     def _update_search(self, site_dir: Path, key: str, cached: Path | None,
                        indexer: Indexer | None, config: MkDocsConfig) -> None:
         assert self.cache is not None
-        if cached is not None:
-            with _SWAP:
-                if (self.search_key != (str(site_dir), key)
-                        or not (site_dir / BUNDLE / "pagefind.js").is_file()):
-                    copy_bundle(cached, site_dir / BUNDLE)
-                self.search_key = (str(site_dir), key)
-                if self.background is not None:
-                    self.background.want(site_dir, key, None)  # nothing left to index
-        elif indexer is not None:
+        if cached is not None and self._use_kept(site_dir, key, cached):
+            return
+        if indexer is None and not self.preview:
+            indexer = self._index_now(config)
+        if indexer is not None:
             try:
                 indexer.wait()
             except SearchIndexFailed as exc:
                 raise PluginError(str(exc)) from exc
             self.cache.keep_bundle(key, site_dir / BUNDLE)
             self.search_key = (str(site_dir), key)
-        else:
-            # A preview shows the saved page at once; search catches up in the background
-            # (the previous bundle answers meanwhile) and is kept for the next build.
-            if self.background is None or self.background.cache is not self.cache:
-                if self.background is not None:
-                    self.background.stop()
-                self.background = _SearchWorker(self.cache)
-            page_docs = list(self.page_docs)
-            self.background.want(site_dir, key, lambda: (self._light_docs(config), page_docs))
+            return
+        # A preview shows the saved page at once; search catches up in the background
+        # (the previous bundle answers meanwhile) and is kept for the next build.
+        if self.background is None or self.background.cache is not self.cache:
+            if self.background is not None:
+                self.background.stop()
+            self.background = _SearchWorker(self.cache)
+        page_docs = list(self.page_docs)
+        self.search_key = ("", "")  # the worker puts its bundle in: which is unknown here
+        self.background.want(site_dir, key, lambda: (self._light_docs(config), page_docs))
+
+    def _use_kept(self, site_dir: Path, key: str, cached: Path) -> bool:
+        """Put the kept bundle `key` in the site (unless it is there); False if it went."""
+        with _SWAP:
+            try:
+                if (self.search_key != (str(site_dir), key)
+                        or not (site_dir / BUNDLE / "pagefind.js").is_file()):
+                    copy_bundle(cached, site_dir / BUNDLE)
+            except OSError as exc:  # pruned meanwhile by a preview's worker: index instead
+                log.info("portal: the kept search index could not be used (%s)", exc)
+                self.search_key = ("", "")
+                return False
+            self.search_key = (str(site_dir), key)
+            if self.background is not None:
+                self.background.want(site_dir, key, None)  # nothing left to index
+            return True
+
+    def _index_now(self, config: MkDocsConfig) -> Indexer:
+        """Pagefind over every searchable page of this build, into the site."""
+        indexer = Indexer(Path(config.site_dir) / BUNDLE, self._light_docs(config))
+        for dest, html in self.page_docs:
+            indexer.add_page(dest, html)
+        indexer.close()
+        return indexer
 
     def _made(self, config: MkDocsConfig) -> set[str]:
         """Every file this build put in the site (the search bundle aside)."""
@@ -441,11 +458,14 @@ def _remove(site_dir: Path, stale: set[str]) -> None:
     with the folders it leaves empty."""
     for name in stale:
         path = Path(name)
-        path.unlink(missing_ok=True)
-        for folder in path.parents:
-            if folder == site_dir or site_dir not in folder.parents or any(folder.iterdir()):
-                break
-            folder.rmdir()
+        try:
+            path.unlink(missing_ok=True)
+            for folder in path.parents:
+                if folder == site_dir or site_dir not in folder.parents or any(folder.iterdir()):
+                    break
+                folder.rmdir()
+        except OSError:  # removed meanwhile by someone else: nothing left to do
+            continue
 
 
 _SWAP = threading.Lock()  # one search bundle moves into a preview's site at a time
@@ -500,6 +520,8 @@ class _SearchWorker:
                 self.job, self.busy = None, True
             try:
                 self._index(site_dir, key, light_docs, page_docs)
+            except Exception as exc:  # the preview goes on; the next save tries again
+                log.warning("portal: search was not updated: %r", exc)
             finally:
                 with self.cond:
                     self.busy = False

@@ -13,6 +13,8 @@ which the pagefind package's service prefers.
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 import os
 import queue
 import shutil
@@ -45,6 +47,21 @@ async def _settled(folder: Path, timeout: float = 10.0) -> None:
         if now == before:
             return
         before = now
+
+
+def complete(folder: Path) -> bool:
+    """Whether every compressed file of a bundle decompresses to its end and its entry
+    file is whole JSON (a cut file fails one or the other)."""
+    try:
+        json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
+        for path in folder.rglob("*"):
+            if path.is_file():
+                data = path.read_bytes()
+                if data[:2] == b"\x1f\x8b":
+                    gzip.decompress(data)
+    except (OSError, ValueError, EOFError, gzip.BadGzipFile):
+        return False
+    return True
 
 
 def searchable(html: str) -> bool:
@@ -113,6 +130,8 @@ class Indexer:
                 # without the block writing them again.
                 await index.write_files()
                 await _settled(self.out)
+                if not complete(self.out):
+                    raise RuntimeError("Pagefind left an incomplete file")
                 raise _Written
         except _Written:
             pass
