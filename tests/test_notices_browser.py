@@ -78,7 +78,8 @@ def test_building_filter_works_without_javascript(browser: Any, site_server: Ser
     pg.goto(site_server.url + "notices/")
     pg.get_by_text("按楼栋").click()
     pg.get_by_role("link", name="9栋", exact=True).click()
-    assert pg.url.endswith("/notices/building/9/")
+    pg.wait_for_url("**/notices/building/9/")
+    pg.wait_for_load_state("load")  # read the list once the new page has loaded, not mid-way
     titles = pg.locator(".portal-notice-item > a").all_inner_texts()
     assert any("9栋" in t for t in titles) and not any("3栋" in t for t in titles)
     ctx.close()
