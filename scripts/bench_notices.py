@@ -23,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -120,17 +122,23 @@ def blog_site(base: Path, items: list[dict[str, object]]) -> Path:
     return path
 
 
-def run(config: Path) -> dict[str, float]:
-    # A full build: a new, empty content cache each time (else the second run reuses the first's).
+@contextmanager
+def full_build_env() -> Iterator[dict[str, str]]:
+    """The environment of a full build: a new, empty content cache, removed afterwards
+    (else each run after the first would reuse what the first made)."""
     cache = tempfile.mkdtemp(prefix="bench-cache-")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PORTAL_CACHE_DIR": cache}
     try:
+        yield {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PORTAL_CACHE_DIR": cache}
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+def run(config: Path) -> dict[str, float]:
+    with full_build_env() as env:
         t0 = time.perf_counter()
         out = subprocess.run([sys.executable, "-c", RUNNER, str(config)], env=env,
                              capture_output=True, text=True, check=False)
         wall = time.perf_counter() - t0
-    finally:
-        shutil.rmtree(cache, ignore_errors=True)
     if out.returncode != 0:
         print(out.stderr[-3000:], file=sys.stderr)
         raise SystemExit(2)

@@ -30,7 +30,6 @@ import functools
 import gzip
 import http.server
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -46,7 +45,7 @@ from urllib.parse import urlparse
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_notices import notices, portal_site
+from bench_notices import full_build_env, notices, portal_site
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERY = "停水"
@@ -144,14 +143,9 @@ def lunr_config(pagefind_config: Path, base: Path) -> Path:
 
 
 def build(mode: str, config: Path) -> dict[str, float]:
-    # A full build: a new, empty content cache each time (else the second run reuses the first's).
-    cache = tempfile.mkdtemp(prefix="bench-cache-")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PORTAL_CACHE_DIR": cache}
-    try:
+    with full_build_env() as env:
         out = subprocess.run([sys.executable, "-c", RUNNER, mode, str(config)], env=env,
                              capture_output=True, text=True, check=False)
-    finally:
-        shutil.rmtree(cache, ignore_errors=True)
     if out.returncode != 0:
         print(out.stderr[-3000:], file=sys.stderr)
         raise SystemExit(2)
