@@ -128,8 +128,6 @@ class ContentCache:
         self._used: set[str] = set()
         self._memory: dict[str, object] = {}
         self._scratch: dict[str, dict[Any, Any]] = {}
-        self.hits = 0
-        self.misses = 0
         self._db: sqlite3.Connection | None = None
         if folder is not None:
             self._db = self._open(folder)
@@ -173,10 +171,6 @@ class ContentCache:
             row = self._db.execute("SELECT sum, v FROM entries WHERE k = ?", (k,)).fetchone()
             if row is not None and row[0] == self._check(k, row[1]):
                 value = bytes(row[1])
-        if value is None:
-            self.misses += 1
-        else:
-            self.hits += 1
         return value
 
     def put(self, ns: str, key: str, value: bytes) -> None:
@@ -198,7 +192,6 @@ class ContentCache:
         value = self._memory.get(k, _MISSING)
         if value is not _MISSING:
             self._used.add(k)
-            self.hits += 1
         return value
 
     def text(self, ns: str, key: str, make: Callable[[], str], keep: bool = True) -> str:
@@ -232,8 +225,6 @@ class ContentCache:
             try:
                 value = pickle.loads(found)
             except Exception:  # an entry of an older shape: make it again
-                self.hits -= 1
-                self.misses += 1
                 found = None
         if found is None:
             value = make()
