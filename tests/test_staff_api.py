@@ -4,8 +4,10 @@ case loop, two staff on one case, and what the owner's status page shows afterwa
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -276,3 +278,77 @@ def test_the_command_line_uses_the_same_loop(service: CaseService) -> None:
 
 def test_the_owners_api_still_answers(api_client: Any) -> None:
     assert post(api_client, MESSAGE).status_code == 201
+
+
+# --- fail closed: a staff function that is not configured refuses everything --------------
+
+UNCONFIGURED = {
+    "no stage": {"OIDC_ISSUER": "{issuer}", "OIDC_CLIENT_ID": "{client}"},
+    "no client id": {"STAGE": "local", "OIDC_ISSUER": "{issuer}"},
+    "no issuer": {"STAGE": "local", "OIDC_CLIENT_ID": "{client}"},
+    "an unknown stage": {"STAGE": "staging", "OIDC_ISSUER": "{issuer}",
+                         "OIDC_CLIENT_ID": "{client}"},
+    "a deployed stage with the local issuer": {"STAGE": "prod", "OIDC_ISSUER": "{issuer}",
+                                               "OIDC_CLIENT_ID": "{client}"},
+}
+
+
+@pytest.fixture
+def env_staff_client(service: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The real staff app checking tokens with the verifier its environment describes."""
+    from chalice.test import Client
+
+    from conftest import serving, staff_app_module
+    from portal_domain.auth import use_verifier
+
+    for name in ("STAGE", "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_JWKS_URL", "OIDC_GROUPS_CLAIM"):
+        monkeypatch.delenv(name, raising=False)
+    use_verifier(None)
+    try:
+        with serving(cases=service), Client(staff_app_module().app) as client:
+            yield client
+    finally:
+        use_verifier(None)
+
+
+@pytest.mark.parametrize("what", sorted(UNCONFIGURED))
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+def test_a_staff_function_without_a_complete_configuration_refuses_every_request(
+        env_staff_client: Any, issuer: Any, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture, what: str, method: str, path: str) -> None:
+    """STAGE unset is not "local": without a whole, safe sign-in configuration every route
+    answers 503 with a JSON error, even to a token the local issuer signed, and the log
+    says what is missing."""
+    for name, value in UNCONFIGURED[what].items():
+        monkeypatch.setenv(name, value.format(issuer=issuer.url, client=issuer.client_id))
+    token = issuer.token(["clerk", "manager"])
+    with caplog.at_level(logging.ERROR):
+        r = call(env_staff_client, method, path, token, {"version": 1, "text": "x"})
+    assert r.status_code == 503, (what, r.status_code, r.body)
+    assert r.json_body["code"] == "not_configured" and "Retry-After" not in r.headers
+    assert "sign-in" in r.json_body["message"]
+    logged = " ".join(rec.getMessage() for rec in caplog.records)
+    assert "staff sign-in is not configured" in logged
+    expected = {"no stage": "STAGE", "no client id": "OIDC_CLIENT_ID", "no issuer": "OIDC_ISSUER",
+                "an unknown stage": "staging",
+                "a deployed stage with the local issuer": "https"}[what]
+    assert expected in logged
+
+
+def test_only_an_explicit_local_stage_trusts_the_local_issuer(
+        env_staff_client: Any, issuer: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OIDC_ISSUER", issuer.url)
+    monkeypatch.setenv("OIDC_CLIENT_ID", issuer.client_id)
+    token = issuer.token(["clerk"])
+    assert call(env_staff_client, "GET", "/staff/me", token).status_code == 503
+    monkeypatch.setenv("STAGE", "local")
+    assert call(env_staff_client, "GET", "/staff/me", token).status_code == 200
+
+
+def test_the_staff_function_configuration_names_its_stage() -> None:
+    """Every stage of the staff API's Chalice config sets STAGE explicitly."""
+    from conftest import ROOT
+
+    config = json.loads((ROOT / "staff_api" / ".chalice" / "config.json").read_text("utf-8"))
+    for name, stage in config["stages"].items():
+        assert stage["environment_variables"]["STAGE"] == name
