@@ -490,7 +490,7 @@ def staff_client(service: Any, issuer: Any) -> Iterator[Any]:
     from portal_domain.auth import AuthSettings, Verifier, use_verifier
 
     use_verifier(Verifier(AuthSettings(
-        issuer.url, issuer.client_id, issuer.url + "/.well-known/jwks.json")))
+        issuer.url, issuer.client_id, issuer.url + "/.well-known/jwks.json", "local")))
     try:
         with serving(cases=service), Client(staff_app_module().app) as client:
             yield client

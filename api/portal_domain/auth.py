@@ -11,13 +11,17 @@ HMAC tricks are refused before any key is looked at. Roles come from the groups 
     department-<slug>     the cases of that department (portal_contracts DEPARTMENTS)
     manager               figures and canned replies, and all cases to read
 
-Configuration (environment): OIDC_ISSUER, OIDC_CLIENT_ID, optional OIDC_JWKS_URL and
-OIDC_GROUPS_CLAIM. A dev or prod stage refuses an issuer on localhost and the keys of
-the local issuer (LOCAL_ISSUER_KEY_IDS): a token minted on a laptop never works there.
+Configuration (environment): STAGE, OIDC_ISSUER, OIDC_CLIENT_ID, optional OIDC_JWKS_URL
+and OIDC_GROUPS_CLAIM. It fails closed: without STAGE, an issuer or a client id every
+request is refused (503 not_configured) and the log says what is missing. Only an
+explicit STAGE=local trusts the local issuer; any other stage refuses an issuer on
+localhost and the keys of the local issuer (LOCAL_ISSUER_KEY_IDS): a token minted on a
+laptop never works there.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +35,9 @@ from .errors import ApiError
 
 # Key ids cognito-local signs with (its key is public: it ships inside the npm package).
 LOCAL_ISSUER_KEY_IDS = ("CognitoLocal",)
+LOCAL = "local"  # the one stage that trusts the local issuer, and only when STAGE says so
+
+log = logging.getLogger(__name__)
 
 
 class Unauthorized(ApiError):
@@ -45,7 +52,16 @@ class Forbidden(ApiError):
 
 
 class ConfigError(RuntimeError):
-    """The sign-in settings of a stage are unsafe or incomplete (found at start-up)."""
+    """The sign-in settings of a stage are unsafe or incomplete."""
+
+
+class NotConfigured(ApiError):
+    """What every request gets while the sign-in settings are unsafe or incomplete."""
+
+    def __init__(self) -> None:
+        super().__init__(503, "not_configured", "Staff sign-in is not configured on this "
+                         "server, so every request is refused; the administrator finds the "
+                         "reason in the function's log.")
 
 
 @dataclass(frozen=True)
@@ -70,26 +86,34 @@ class AuthSettings:
     issuer: str
     client_id: str
     jwks_url: str
-    stage: str = "local"
+    stage: str  # no default: trusting the local issuer is said, never assumed
     groups_claim: str = "cognito:groups"
-    refused_key_ids: tuple[str, ...] = field(default=())
+    refused_key_ids: tuple[str, ...] = field(default=LOCAL_ISSUER_KEY_IDS)
 
     @classmethod
     def from_env(cls) -> AuthSettings:
-        issuer = os.environ.get("OIDC_ISSUER", "").rstrip("/")
-        client = os.environ.get("OIDC_CLIENT_ID", "")
-        stage = os.environ.get("STAGE", "local")
+        """The settings the environment gives; ConfigError names every missing one."""
+        issuer = os.environ.get("OIDC_ISSUER", "").strip().rstrip("/")
+        client = os.environ.get("OIDC_CLIENT_ID", "").strip()
+        stage = os.environ.get("STAGE", "").strip()
+        missing = [name for name, value in (("STAGE", stage), ("OIDC_ISSUER", issuer),
+                                            ("OIDC_CLIENT_ID", client)) if not value]
+        if missing:
+            raise ConfigError(", ".join(missing) + " must be set for the staff API (STAGE is "
+                              "local, dev or prod; only STAGE=local trusts the local issuer)")
         settings = cls(issuer, client,
                        os.environ.get("OIDC_JWKS_URL") or f"{issuer}/.well-known/jwks.json",
                        stage, os.environ.get("OIDC_GROUPS_CLAIM", "cognito:groups"),
-                       () if stage == "local" else LOCAL_ISSUER_KEY_IDS)
+                       () if stage == LOCAL else LOCAL_ISSUER_KEY_IDS)
         settings.check()
         return settings
 
     def check(self) -> None:
+        if not self.stage:
+            raise ConfigError("STAGE must be set for the staff API")
         if not self.issuer or not self.client_id:
             raise ConfigError("OIDC_ISSUER and OIDC_CLIENT_ID must be set for the staff API")
-        if self.stage != "local":
+        if self.stage != LOCAL:
             for name, url in (("OIDC_ISSUER", self.issuer), ("OIDC_JWKS_URL", self.jwks_url)):
                 host = urlsplit(url).hostname or ""
                 if urlsplit(url).scheme != "https" or host in ("localhost", "127.0.0.1", "::1"):
@@ -162,10 +186,16 @@ _verifier: Verifier | None = None
 
 
 def verifier() -> Verifier:
-    """The staff API's token check, built from the environment on first use."""
+    """The staff API's token check, built from the environment on first use; while the
+    environment is incomplete or unsafe, NotConfigured (503) for every request, logged."""
     global _verifier
     if _verifier is None:
-        _verifier = Verifier(AuthSettings.from_env())
+        try:
+            settings = AuthSettings.from_env()
+        except ConfigError as exc:
+            log.error("staff sign-in is not configured, refusing the request: %s", exc)
+            raise NotConfigured() from None
+        _verifier = Verifier(settings)
     return _verifier
 
 
