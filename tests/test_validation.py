@@ -110,3 +110,36 @@ def test_every_problem_is_reported_at_once(fixture_site: BuildFixture) -> None:
     assert lines[0] == "3 problems in the portal content:"
     assert [line.split(":")[0].strip() for line in lines[1:]] == [
         "content/community.yml", "content/handbook/a.md", "content/handbook/b.md"]
+
+
+PHONES = ["0571-8765 4300", "138 0000 1234", "+86 138 0000 1234", "95598", "12345678901234567890",
+          " 0571-8765 4300 ", "1234", "123456789012345678901", "+", "找张经理", "0571/8765",
+          "-0571", "0571-8765 4300 转 8", "１３８ ００００ １２３４", "", "138\t0000"]
+
+
+@pytest.mark.parametrize("value", PHONES)
+def test_the_site_and_the_api_hold_phone_numbers_to_one_rule(value: str) -> None:
+    """A number the site accepts in content/community.yml is one the API accepts from an
+    owner, and the other way round (portal_contracts.messages.PHONE)."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from conftest import MESSAGE
+    from portal.types import Phone
+    from portal_contracts.errors import Invalid
+    from portal_contracts.messages import suggestion
+
+    try:
+        TypeAdapter(Phone).validate_python(value)
+        site = True
+    except ValidationError:
+        site = False
+    try:
+        api = suggestion({**MESSAGE, "contact": {"phone": value}})["contact"].get("phone") \
+            is not None
+    except Invalid:
+        api = False
+    if value.strip():  # an empty number is "none given" to the API, and no number on the site
+        assert site == api, (value, site, api)
+    expected = value in ("0571-8765 4300", "138 0000 1234", "+86 138 0000 1234", "95598",
+                         "12345678901234567890", " 0571-8765 4300 ")
+    assert site == expected, value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, time
+
 
 class Invalid(ValueError):
     """A field that breaks its rule. The API answers it as 400 {code, message, field}."""
@@ -36,7 +38,7 @@ class Problems(Exception):
 
 
 def found(value: object) -> str:
-    """A found value as staff typed it, for error messages."""
+    """A found value as staff typed it, for error messages (the site's and the API's)."""
     if value is None:
         return "nothing"
     if isinstance(value, dict):
@@ -45,4 +47,6 @@ def found(value: object) -> str:
         if len(value) <= 5 and all(isinstance(v, str | int | float) for v in value):
             return repr(value)
         return f"a list of {len(value)}"
+    if isinstance(value, date | time):  # datetime is a date
+        return value.isoformat()
     return repr(value)

@@ -11,9 +11,10 @@ reported as (field, expected, found).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from .errors import Problem, Problems, found
@@ -107,18 +108,29 @@ def mapping(key: Rule, value: Rule) -> Rule:
     return rule
 
 
-def one_of(names: tuple[str, ...] | list[str]) -> Rule:
-    def rule(value: Any) -> str:
-        if value not in names:
-            raise Problem("", "one of " + ", ".join(repr(n) for n in names), found(value))
-        return str(value)
-    return rule
+def one_of(value: Any, names: Sequence[str]) -> str:
+    """A configured name (a kind, a category…), or the Problem listing the choices."""
+    if value not in names:
+        raise Problem("", "one of " + ", ".join(repr(n) for n in names), found(value))
+    return str(value)
 
 
 def grade(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4:
         raise Problem("", "a grade from 1 to 4", found(value))
     return value
+
+
+def rule(check: Rule) -> dict[str, Rule]:
+    """A field's metadata naming the rule its value keeps: `field(metadata=rule(count))`.
+    A dataclass declared so is its format's one declaration (see rules())."""
+    return {"rule": check}
+
+
+def rules(cls: type) -> dict[str, tuple[Rule, Any]]:
+    """{field: (rule, default)} of a format declared with rule(); ... means required."""
+    return {f.name: (f.metadata["rule"], ... if f.default is MISSING else f.default)
+            for f in fields(cls)}
 
 
 def check_fields(data: Any, rules: dict[str, tuple[Rule, Any]]) -> tuple[dict[str, Any],
@@ -144,55 +156,51 @@ def check_fields(data: Any, rules: dict[str, tuple[Rule, Any]]) -> tuple[dict[st
     return clean, problems
 
 
+def as_data(record: Any) -> dict[str, Any]:
+    """A checked record as the plain mapping its file holds (dates as text), for writing."""
+    out: dict[str, Any] = {}
+    for f in fields(record):
+        value = getattr(record, f.name)
+        if isinstance(value, date | datetime):
+            value = value.isoformat()
+        elif isinstance(value, tuple):
+            value = [as_data(v) if hasattr(v, "__dataclass_fields__") else v for v in value]
+        out[f.name] = value
+    return out
+
+
 # --- the monthly case summary -------------------------------------------------------------
+
+PCT = number(0, 100)
+HOURS = number(0)
+
 
 @dataclass(frozen=True)
 class MonthSummary:
-    """content/reports/suggestions/<yyyy-mm>.yml, written by `portal-cases summary`."""
+    """content/reports/suggestions/<yyyy-mm>.yml, written by `portal-cases summary`
+    (portal_domain.figures computes it), checked by check_month_summary()."""
 
-    month: str
-    published: date | datetime
-    received: int
-    by_kind: dict[str, int]
-    by_category: dict[str, int]
-    by_grade: dict[int, int]
-    resolved: int
-    responded_on_time_pct: float | None = None
-    median_hours_to_first_response: float | None = None
-    median_hours_to_resolution: float | None = None
-    followup_rate_pct: float | None = None
-    ratings: int = 0
-    satisfied_pct: float | None = None
-    mean_rating: float | None = None
-    followups: int = 0
-    followup_satisfied_pct: float | None = None
-    reopened_pct: float | None = None
-
-
-PCT = number(0, 100)
-MONTH_SUMMARY: dict[str, tuple[Rule, Any]] = {
-    "month": (pattern(MONTH, "a month such as 2026-11"), ...),
-    "published": (when, ...),
-    "received": (count, ...),
-    "by_kind": (mapping(one_of(tuple(KINDS)), count), ...),
-    "by_category": (mapping(text, count), ...),
-    "by_grade": (mapping(grade, count), ...),
-    "resolved": (count, ...),
-    "responded_on_time_pct": (PCT, None),
-    "median_hours_to_first_response": (number(0), None),
-    "median_hours_to_resolution": (number(0), None),
-    "followup_rate_pct": (PCT, None),
-    "ratings": (count, 0),
-    "satisfied_pct": (PCT, None),
-    "mean_rating": (number(1, 5), None),
-    "followups": (count, 0),
-    "followup_satisfied_pct": (PCT, None),
-    "reopened_pct": (PCT, None),
-}
+    month: str = field(metadata=rule(pattern(MONTH, "a month such as 2026-11")))
+    published: date | datetime = field(metadata=rule(when))
+    received: int = field(metadata=rule(count))
+    by_kind: dict[str, int] = field(metadata=rule(mapping(partial(one_of, names=tuple(KINDS)), count)))
+    by_category: dict[str, int] = field(metadata=rule(mapping(text, count)))
+    by_grade: dict[int, int] = field(metadata=rule(mapping(grade, count)))
+    resolved: int = field(metadata=rule(count))
+    responded_on_time_pct: float | None = field(default=None, metadata=rule(PCT))
+    median_hours_to_first_response: float | None = field(default=None, metadata=rule(HOURS))
+    median_hours_to_resolution: float | None = field(default=None, metadata=rule(HOURS))
+    followup_rate_pct: float | None = field(default=None, metadata=rule(PCT))
+    ratings: int = field(default=0, metadata=rule(count))
+    satisfied_pct: float | None = field(default=None, metadata=rule(PCT))
+    mean_rating: float | None = field(default=None, metadata=rule(number(1, 5)))
+    followups: int = field(default=0, metadata=rule(count))
+    followup_satisfied_pct: float | None = field(default=None, metadata=rule(PCT))
+    reopened_pct: float | None = field(default=None, metadata=rule(PCT))
 
 
 def check_month_summary(data: Any) -> MonthSummary:
-    clean, problems = check_fields(data, MONTH_SUMMARY)
+    clean, problems = check_fields(data, rules(MonthSummary))
     if not problems:
         if sum(clean["by_kind"].values()) != clean["received"]:
             problems.append(("by_kind", f"counts adding up to 'received' ({clean['received']})",
@@ -209,24 +217,9 @@ def check_month_summary(data: Any) -> MonthSummary:
 
 @dataclass(frozen=True)
 class TextAnswer:
-    question: str
-    text: str
-    publish: bool = False
-
-
-@dataclass(frozen=True)
-class SurveyResults:
-    """content/reports/surveys/<id>.yml, written by `portal-surveys publish`."""
-
-    survey: str
-    published: date | datetime
-    responses: int
-    counters: dict[str, int]
-    texts: tuple[TextAnswer, ...] = field(default=())
-
-
-TEXT_ANSWER: dict[str, tuple[Rule, Any]] = {
-    "question": (text, ...), "text": (text, ...), "publish": (flag, False)}
+    question: str = field(metadata=rule(text))
+    text: str = field(metadata=rule(text))
+    publish: bool = field(default=False, metadata=rule(flag))
 
 
 def _texts(value: Any) -> tuple[TextAnswer, ...]:
@@ -234,7 +227,7 @@ def _texts(value: Any) -> tuple[TextAnswer, ...]:
         raise Problem("", "a list of answers", found(value))
     out = []
     for i, item in enumerate(value):
-        clean, problems = check_fields(item, TEXT_ANSWER)
+        clean, problems = check_fields(item, rules(TextAnswer))
         if problems:
             f, e, x = problems[0]
             raise Problem(f"{i}.{f}" if f != "(file)" else str(i), e, x)
@@ -242,17 +235,19 @@ def _texts(value: Any) -> tuple[TextAnswer, ...]:
     return tuple(out)
 
 
-SURVEY_RESULTS: dict[str, tuple[Rule, Any]] = {
-    "survey": (text, ...),
-    "published": (when, ...),
-    "responses": (count, ...),
-    "counters": (mapping(text, count), ...),
-    "texts": (_texts, ()),
-}
+@dataclass(frozen=True)
+class SurveyResults:
+    """content/reports/surveys/<id>.yml, written by `portal-surveys publish`."""
+
+    survey: str = field(metadata=rule(text))
+    published: date | datetime = field(metadata=rule(when))
+    responses: int = field(metadata=rule(count))
+    counters: dict[str, int] = field(metadata=rule(mapping(text, count)))
+    texts: tuple[TextAnswer, ...] = field(default=(), metadata=rule(_texts))
 
 
 def check_survey_results(data: Any) -> SurveyResults:
-    clean, problems = check_fields(data, SURVEY_RESULTS)
+    clean, problems = check_fields(data, rules(SurveyResults))
     if problems:
         raise Problems(problems)
     return SurveyResults(**clean)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from pydantic import ValidationError
 
-from portal_contracts.errors import Problem
+from portal_contracts.errors import Problem, found
 
 
 @dataclass(frozen=True, order=True)
@@ -35,19 +34,6 @@ class ContentInvalid(Exception):
         n = len(self.errors)
         head = f"{n} problem{'s' if n != 1 else ''} in the portal content:"
         return "\n".join([head, *(f"  {e}" for e in self.errors)])
-
-
-def show(value: Any) -> str:
-    """Quote a found value the way staff typed it."""
-    if isinstance(value, str):
-        return repr(value)
-    if value is None:
-        return "nothing"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return f"a list of {len(value)}"
-    return repr(value) if not hasattr(value, "isoformat") else value.isoformat()
 
 
 # Plain-language expectations for the errors staff meet most; others fall back to pydantic's text.
@@ -99,7 +85,7 @@ def from_pydantic(file: str, exc: ValidationError, prefix: str = "") -> list[Con
             continue
         if kind == "extra_forbidden":
             out.append(ContentError(file, field, "no such field (check the spelling)",
-                                    show(err["input"])))
+                                    found(err["input"])))
             continue
         if kind == "value_error" and isinstance(ctx.get("error"), FieldProblem):
             problem = ctx["error"]
@@ -109,13 +95,13 @@ def from_pydantic(file: str, exc: ValidationError, prefix: str = "") -> list[Con
             continue
         friendly = _FRIENDLY.get(kind)
         if friendly is not None:
-            out.append(ContentError(file, field, friendly.format(**ctx), show(err["input"])))
+            out.append(ContentError(file, field, friendly.format(**ctx), found(err["input"])))
             continue
         msg = err["msg"]
         for p in _PREFIXES:
             if msg.startswith(p):
                 msg = msg[len(p):]
-        out.append(ContentError(file, field, msg, show(err["input"])))
+        out.append(ContentError(file, field, msg, found(err["input"])))
     return out
 
 

@@ -1,14 +1,15 @@
-"""Field types shared by the content schemas."""
+"""Field types shared by the content schemas (`one_of` is portal_contracts', re-exported)."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
+from portal_contracts.files import one_of
 from portal_contracts.files import when as parse_when
+from portal_contracts.messages import is_phone
 
 from .errors import FieldProblem
 
@@ -23,10 +24,13 @@ class Strict(BaseModel):
 
 
 def _phone(value: str) -> str:
-    if not re.fullmatch(r"\+?[0-9][0-9 \-]{4,}", value):
+    """The phone rule the API holds owners' numbers to (portal_contracts.messages.PHONE)."""
+    if not is_phone(value):
         raise FieldProblem("", "a phone number such as '0571-8765 4300'", repr(value))
     return value
 
+
+__all__ = ["Phone", "Strict", "Text", "When", "one_of", "public_number", "show_when"]
 
 Phone = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_phone)]
 
@@ -46,8 +50,3 @@ def show_when(value: date | datetime) -> str:
     return value.isoformat()
 
 
-def one_of(value: str, names: list[str]) -> str:
-    """A configured name (category and the like), or the error listing the choices."""
-    if value not in names:
-        raise FieldProblem("", "one of " + ", ".join(repr(c) for c in names), repr(value))
-    return value
