@@ -84,8 +84,9 @@ def main(argv: list[str] | None = None) -> int:
             service.store, service.settings, {}, service.clock)))
         raw = json.dumps(BODY, ensure_ascii=False).encode()
         # the baseline writes the same case item as the app, keyed by hand
-        case = {"PK": "CASE#K7M4-QX9P", "SK": "CASE", **service._case_fields(
-            "K7M4-QX9P", {**BODY, "anonymous": False, "website": None}, "k", "h", time.time())}
+        case = {"PK": "CASE#K7M4-QX9P", "SK": "CASE", **service.new_case(
+            "K7M4-QX9P", {**BODY, "anonymous": False, "website": None}, "k", "h",
+            time.time()).to_plain()}
 
         def bare() -> None:
             item = {**case, "PK": f"CASE#{uuid.uuid4().hex}"}

@@ -4,7 +4,8 @@ own role, throttle and CORS setting, over the same domain code as the owners' AP
 Every route checks the sign-in token itself (portal_domain.auth) and the caller's role;
 every change records who made it and is refused with 409 when the case changed since the
 caller read it (send back the `version` you were shown). Contact details are only in
-GET /staff/cases/{receipt}.
+GET /staff/cases/{receipt}. A case as staff see it is portal_domain.model.Case's staff
+view; the actions on a case are a table, name → (roles, handler), one function each.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -19,11 +21,13 @@ from chalice.app import Chalice, CORSConfig
 
 from portal_contracts import messages
 from portal_contracts.clock import local_month
+from portal_contracts.files import as_data
 from portal_domain import figures, web
 from portal_domain.auth import Forbidden, Staff, verifier
-from portal_domain.cases import overdue
+from portal_domain.cases import CaseService
 from portal_domain.composition import services
-from portal_domain.errors import Conflict, Invalid, NotFound
+from portal_domain.errors import Invalid, NotFound
+from portal_domain.model import Case
 
 app = Chalice(app_name="community-portal-staff")
 app.log.setLevel(logging.INFO)
@@ -34,13 +38,6 @@ cors = CORSConfig(
 )
 api = web.api(app)
 app.middleware("http")(web.chalice_errors_as_ours)
-
-CASE_FIELDS = ("receipt", "kind", "category", "subject", "body", "building", "anonymous", "status",
-               "created_at", "respond_by", "respond_within_hours", "grade", "department",
-               "assignee", "reply", "first_reply_at", "resolved_at", "followed_up_at",
-               "followup_result", "next_followup_at", "followups", "reopened", "channel",
-               "entered_by", "feedback", "closed_at", "version", "overdue")
-
 
 def signed_in(*roles: str) -> Callable[[Callable[..., tuple[int, Any]]],
                                        Callable[..., tuple[int, Any]]]:
@@ -81,19 +78,12 @@ def version(data: dict[str, Any]) -> int:
     return v
 
 
-def card(case: dict[str, Any], contact: bool = False) -> dict[str, Any]:
-    """A case as staff see it: no internal keys; contact details only when asked for."""
-    out = {k: case[k] for k in CASE_FIELDS if k in case}
-    out.setdefault("version", 0)  # a case stored before versions were kept
-    out["timeline"] = [{k: t.get(k, "") for k in ("at", "status", "note", "by", "public",
-                                                  "internal")}
-                       for t in case.get("timeline", [])]
-    if contact:
-        out["contact"] = case.get("contact", {})
-    return out
+def card(case: Case, contact: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A case as staff see it (Case.staff_view); contact details only when given."""
+    return case.staff_view(services().cases.clock(), contact)
 
 
-def visible(staff: Staff, case: dict[str, Any]) -> dict[str, Any]:
+def visible(staff: Staff, case: Case) -> Case:
     if not staff.sees(case):
         raise NotFound()  # a department does not learn that other cases exist
     return case
@@ -118,18 +108,13 @@ def queue(staff: Staff) -> tuple[int, Any]:
     """Open cases (or a month's cases with ?month=), filtered; overdue first."""
     q = query()
     cases = services().cases
-    if q.get("month"):
-        now = cases.clock()
-        listed = [{**c, "overdue": overdue(c, now)} for c in cases.month(q["month"])]
-    else:
-        listed = cases.queue()
-    for name in ("status", "kind", "department"):
+    listed = cases.month(q["month"]) if q.get("month") else cases.queue()
+    now = cases.clock()
+    for name in ("status", "kind", "department", "grade"):
         if q.get(name):
-            listed = [c for c in listed if str(c.get(name, "")) == q[name]]
-    if q.get("grade"):
-        listed = [c for c in listed if str(c.get("grade", "")) == q["grade"]]
+            listed = [c for c in listed if str(getattr(c, name) or "") == q[name]]
     if q.get("overdue") == "1":
-        listed = [c for c in listed if c["overdue"]]
+        listed = [c for c in listed if c.overdue(now)]
     return 200, {"cases": [card(c) for c in listed if staff.sees(c)]}
 
 
@@ -149,14 +134,78 @@ def enter(staff: Staff) -> tuple[int, Any]:
 @api
 @signed_in("clerk", "department", "manager")
 def case(receipt: str, staff: Staff) -> tuple[int, Any]:
-    return 200, card(visible(staff, services().cases.staff_view(receipt)), contact=True)
+    cases = services().cases
+    found = visible(staff, cases.get(receipt))
+    return 200, card(found, cases.contact(found))
 
 
-ACTIONS: dict[str, tuple[str, ...]] = {
-    "grade": ("clerk",), "assign": ("clerk",), "reply": ("clerk", "department"),
-    "note": ("clerk", "department", "manager"), "status": ("clerk", "department"),
-    "followup": ("clerk",), "close": ("clerk",),
-}
+# --- the actions on a case: POST /staff/cases/{receipt}/{action} ----------------------------
+
+Handler = Callable[[CaseService, str, dict[str, Any], Staff, int], Case]
+
+
+@dataclass(frozen=True)
+class Action:
+    roles: tuple[str, ...]   # who may take it
+    run: Handler             # (cases, receipt, body, staff, version) → the changed case
+
+
+ACTIONS: dict[str, Action] = {}
+
+
+def action(name: str, *roles: str) -> Callable[[Handler], Handler]:
+    """List a handler in ACTIONS under `name`, for `roles`."""
+
+    def register(run: Handler) -> Handler:
+        ACTIONS[name] = Action(roles, run)
+        return run
+
+    return register
+
+
+@action("grade", "clerk")
+def _grade(cases: CaseService, receipt: str, data: dict[str, Any], staff: Staff, v: int) -> Case:
+    return cases.grade(receipt, data.get("grade"), staff.username, v)  # type: ignore[arg-type]
+
+
+@action("assign", "clerk")
+def _assign(cases: CaseService, receipt: str, data: dict[str, Any], staff: Staff, v: int
+            ) -> Case:
+    return cases.assign(receipt, None, _text(data, "department"), staff.username, v,
+                        _text(data, "assignee"))
+
+
+@action("reply", "clerk", "department")
+def _reply(cases: CaseService, receipt: str, data: dict[str, Any], staff: Staff, v: int) -> Case:
+    return cases.reply(receipt, _text(data, "text"), staff.username, v,
+                       _text(data, "status") or None)
+
+
+@action("note", "clerk", "department", "manager")
+def _note(cases: CaseService, receipt: str, data: dict[str, Any], staff: Staff, v: int) -> Case:
+    return cases.note(receipt, _text(data, "text"), staff.username, v)
+
+
+@action("status", "clerk", "department")
+def _status(cases: CaseService, receipt: str, data: dict[str, Any], staff: Staff, v: int
+            ) -> Case:
+    status = _text(data, "status")
+    if status not in ("in_progress", "resolved") and not staff.may("clerk"):
+        raise Forbidden("A department moves its cases to in progress or resolved; "
+                        "customer service closes them.")
+    return cases.set_status(receipt, status, "", staff.username, v)
+
+
+@action("followup", "clerk")
+def _followup(cases: CaseService, receipt: str, data: dict[str, Any], staff: Staff, v: int
+              ) -> Case:
+    return cases.follow_up(receipt, _text(data, "note"), _text(data, "result"), staff.username,
+                           v, _text(data, "retry_at") or None)
+
+
+@action("close", "clerk")
+def _close(cases: CaseService, receipt: str, data: dict[str, Any], staff: Staff, v: int) -> Case:
+    return cases.close(receipt, staff.username, v)
 
 
 @app.route("/staff/cases/{receipt}/{action}", methods=["POST"], cors=cors,
@@ -164,39 +213,17 @@ ACTIONS: dict[str, tuple[str, ...]] = {
 @api
 @signed_in("clerk", "department", "manager")
 def act(receipt: str, action: str, staff: Staff) -> tuple[int, Any]:
-    if action not in ACTIONS:
+    chosen = ACTIONS.get(action)
+    if chosen is None:
         raise NotFound("No such action.")
-    if not staff.may(*ACTIONS[action]):
+    if not staff.may(*chosen.roles):
         raise Forbidden()
-    cases = services().cases
-    checked = visible(staff, cases.get(receipt))  # no contact read: it is not needed here
     data = body()
-    v, by = version(data), staff.username
-    if v != int(checked.get("version", 0)):
-        # the change is written only at the version whose department was checked here
-        raise Conflict("changed", "Someone changed this case since you opened it; "
-                       "reload it and try again.")
-    if action == "grade":
-        done = cases.grade(receipt, data.get("grade"), by, v)  # type: ignore[arg-type]
-    elif action == "assign":
-        done = cases.assign(receipt, None, _text(data, "department"), by, v,
-                            _text(data, "assignee"))
-    elif action == "reply":
-        done = cases.reply(receipt, _text(data, "text"), by, v, data.get("status") or None)
-    elif action == "note":
-        done = cases.note(receipt, _text(data, "text"), by, v)
-    elif action == "status":
-        status = _text(data, "status")
-        if status not in ("in_progress", "resolved") and not staff.may("clerk"):
-            raise Forbidden("A department moves its cases to in progress or resolved; "
-                            "customer service closes them.")
-        done = cases.set_status(receipt, status, "", by, v)
-    elif action == "followup":
-        done = cases.follow_up(receipt, _text(data, "note"), _text(data, "result"), by, v,
-                               data.get("retry_at") or None)
-    else:
-        done = cases.close(receipt, by, v)
-    return 200, card({**done, "overdue": overdue(done, cases.clock())})
+    v = version(data)
+    cases = services().cases
+    # the department is checked on the version the change will be written at (else 409)
+    visible(staff, cases.get(receipt, version=v))  # no contact read: it is not needed here
+    return 200, card(chosen.run(cases, receipt, data, staff, v))
 
 
 def _text(data: dict[str, Any], name: str) -> str:
@@ -237,5 +264,5 @@ def month_figures(staff: Staff) -> tuple[int, Any]:
     now = cases.clock()
     month = query().get("month") or local_month(now)
     listed = cases.month(month)
-    return 200, {"summary": figures.summarise(month, listed, "", now),
+    return 200, {"summary": as_data(figures.summarise(month, listed, now)),
                  "people": figures.by_person(listed)}

@@ -279,3 +279,80 @@ def test_a_table_from_an_earlier_version_gets_the_new_indexes(ddb: Any) -> None:
         assert sorted(i["IndexName"] for i in found) == ["GSI1", "GSI2"]
     finally:
         ddb.delete_table(TableName=name)
+
+
+# --- one Case type: the store converts it, the views are derived from its declaration ----
+
+def test_a_stored_case_reads_back_as_the_same_case(service: CaseService) -> None:
+    from portal_domain.model import Case
+
+    receipt = service.submit(MESSAGE, "roundtrip-key-1", "10.0.0.1")[1]["receipt"]
+    service.assign(receipt, 2, "工程部", by="cli:test", assignee="王师傅")
+    service.set_status(receipt, "resolved", "已处理。", by="cli:test")
+    service.follow_up(receipt, "满意", by="cli:test")
+    service.feedback(receipt, {"rating": 4, "comment": "好"})
+    case = service.get(receipt)
+    assert isinstance(case, Case) and case.version == 5 and case.feedback is not None
+    assert Case.from_plain(case.to_plain()) == case
+    assert [e.status for e in case.timeline] == ["received", "assigned", "resolved", "resolved"]
+    assert case.followups[0].result == "satisfied" and case.grade == 2
+
+
+def test_the_views_come_from_the_declared_fields() -> None:
+    """The owner's view holds exactly the fields declared for the owner (plus what is
+    derived: the public timeline, whether and how it was rated); staff see every staff
+    field; the export's columns are the export fields."""
+    from dataclasses import fields
+
+    from portal_domain.model import EXPORT, OWNER, STAFF, Case, Event, export_columns
+
+    case = Case(receipt="K7M4-QX9P", kind="complaint", status="received",
+                timeline=[Event("2026-11-23T02:13:20Z", "received", by="li.clerk"),
+                          Event("2026-11-23T03:00:00Z", "received", by="li.clerk",
+                                public=False, internal="业主情绪激动")],
+                subject="夜间施工噪音", department="工程部", idem="secret-hash")
+    declared = {view: {f.name for f in fields(Case) if view in f.metadata["views"]}
+                for view in (OWNER, STAFF, EXPORT)}
+    owner = case.owner_view()
+    assert set(owner) == declared[OWNER] | {"timeline", "can_rate", "rating"}
+    assert owner["timeline"] == [{"at": "2026-11-23T02:13:20Z", "status": "received", "note": ""}]
+    staff = case.staff_view(1_795_400_000.0, contact={"phone": "138 0000 1234"})
+    assert set(staff) == declared[STAFF] | {"overdue", "contact"}
+    assert staff["timeline"][1]["internal"] == "业主情绪激动"
+    assert "idem" not in staff and "req" not in staff  # never shown to anyone
+    for private in ("subject", "department", "building", "assignee", "contact"):
+        assert private not in owner
+    assert export_columns() == [("rating" if n == "feedback" else n) for n in
+                                (f.name for f in fields(Case) if EXPORT in f.metadata["views"])]
+
+
+def test_a_new_field_is_one_edit() -> None:
+    """Declared once with its views, a field reaches the store's data, the staff view and
+    the export, and stays off the owner's page."""
+    from dataclasses import dataclass, field
+
+    from portal_domain.model import EXPORT, STAFF, Case, export_columns, shown
+
+    @dataclass(frozen=True)
+    class Tomorrow(Case):
+        weather: str = field(default="", metadata=shown(STAFF, EXPORT))
+
+    case = Tomorrow(receipt="K7M4-QX9P", weather="小雨")
+    assert case.to_plain()["weather"] == "小雨" and Tomorrow.from_plain(case.to_plain()) == case
+    assert case.staff_view(0.0)["weather"] == "小雨" and case.export_row()["weather"] == "小雨"
+    assert "weather" in export_columns(Tomorrow) and "weather" not in case.owner_view()
+
+
+def test_a_change_on_a_stale_version_is_refused_in_the_domain(service: CaseService) -> None:
+    """'Someone changed this case' is decided and worded in one place, whoever asks."""
+    from portal_domain.errors import Changed
+
+    receipt = service.submit(MESSAGE, "stale-key-0001", "10.0.0.1")[1]["receipt"]
+    seen = service.get(receipt).version
+    service.note(receipt, "甲的备注", by="a", version=seen)
+    with pytest.raises(Changed) as caught:
+        service.note(receipt, "乙的备注", by="b", version=seen)
+    assert caught.value.status == 409 and caught.value.code == "changed"
+    with pytest.raises(Changed):
+        service.get(receipt, version=seen)
+    assert [e.internal for e in service.get(receipt).timeline] == ["", "甲的备注"]

@@ -294,7 +294,7 @@ def test_staff_cli_strips_control_characters_and_escapes(service: CaseService) -
     # Staff-side text can carry anything (written by another tool, pasted from a chat).
     case = service.store.case(receipt["receipt"])
     assert case is not None
-    service.store.update_case(receipt["receipt"], case["version"],
+    service.store.update_case(receipt["receipt"], case.version,
                               {"reply": "\x1b[2J\x1b[31m清屏\x07",
                                "department": "工程部\x1b]0;title\x07"})
     outputs = []

@@ -273,7 +273,7 @@ def test_the_command_line_uses_the_same_loop(service: CaseService) -> None:
     service.assign(r, 2, "工程部", by="cli:test")
     service.set_status(r, "resolved", "已处理。", by="cli:test")
     service.follow_up(r, "满意", by="cli:test")
-    assert service.close(r, "cli:test")["status"] == "closed"
+    assert service.close(r, "cli:test").status == "closed"
 
 
 def test_the_owners_api_still_answers(api_client: Any) -> None:
@@ -352,3 +352,22 @@ def test_the_staff_function_configuration_names_its_stage() -> None:
     config = json.loads((ROOT / "staff_api" / ".chalice" / "config.json").read_text("utf-8"))
     for name, stage in config["stages"].items():
         assert stage["environment_variables"]["STAGE"] == name
+
+
+def test_the_actions_are_one_table_and_the_readme_lists_them(staff_client: Any,
+                                                             issuer: Any) -> None:
+    """POST /staff/cases/{receipt}/{action} dispatches through ACTIONS (name → roles,
+    handler); the README names the same actions, and any other name is a JSON 404."""
+    import re
+
+    from conftest import ROOT, staff_app_module
+
+    actions = staff_app_module().ACTIONS
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = re.search(r"POST /staff/cases/\{receipt\}/\{([a-z|]+)\}", readme)
+    assert listed is not None and sorted(listed.group(1).split("|")) == sorted(actions)
+    assert len({a.run for a in actions.values()}) == len(actions)  # one function each
+    clerk = issuer.token(["clerk"])
+    receipt = enter(staff_client, clerk)
+    r = act(staff_client, clerk, receipt, "delete")
+    assert r.status_code == 404 and r.json_body["message"] == "No such action."

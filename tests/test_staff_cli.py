@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from conftest import MESSAGE, Clock
+from portal_contracts.files import as_data, check_month_summary
 from portal_domain.cases import CaseService
 from portal_domain.figures import summarise
 from portal_staff.cases import main
@@ -122,8 +123,9 @@ def test_monthly_summary_is_written_for_the_portal(service: CaseService, seeded:
 
 
 def test_summary_of_an_empty_month() -> None:
-    data: dict[str, Any] = summarise("2026-01", [], "2026-02-01", 1_795_400_000.0)
-    assert data["received"] == 0 and data["satisfied_pct"] is None
+    data = summarise("2026-01", [], 1_795_400_000.0, date(2026, 2, 1))
+    assert data.received == 0 and data.satisfied_pct is None
+    assert check_month_summary(as_data(data)) == data  # what the portal reads back
 
 
 def test_the_portal_publishes_the_summary(service: CaseService, seeded: list[str], tmp_path: Path,

@@ -32,6 +32,7 @@ import jwt
 from portal_contracts.messages import DEPARTMENTS
 
 from .errors import ApiError
+from .model import Case
 
 # Key ids cognito-local signs with (its key is public: it ships inside the npm package).
 LOCAL_ISSUER_KEY_IDS = ("CognitoLocal",)
@@ -75,10 +76,10 @@ class Staff:
     def may(self, *roles: str) -> bool:
         return bool(self.roles & set(roles))
 
-    def sees(self, case: dict[str, Any]) -> bool:
+    def sees(self, case: Case) -> bool:
         """A department sees its own cases; clerks and managers see all."""
         return self.may("clerk", "manager") or (
-            self.department is not None and case.get("department") == self.department)
+            self.department is not None and case.department == self.department)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""What happens to an owner's message: submit, follow, rate; and the staff's handling loop."""
+"""What happens to an owner's message: submit, follow, rate; and the staff's handling loop.
+
+The record is portal_domain.model.Case: the services read and return it; the owner's and
+the staff's views are derived from it.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ from typing import Any
 from portal_contracts import messages
 from portal_contracts.clock import from_local, iso, local_month
 
-from .errors import ApiError, Conflict, Invalid, NotFound, RateLimited
+from .errors import ApiError, Changed, Conflict, Invalid, NotFound, RateLimited
+from .model import Case, Event, Feedback, FollowUp
 from .receipts import digest, normalise, receipt_for
 from .settings import Settings
 from .store import Refused, Store, Window
@@ -51,10 +56,7 @@ class CaseService:
         seed = key if channel == "web" else "staff:" + key
         for attempt in range(3):
             receipt = receipt_for(self.settings.secret, seed, attempt)
-            case = self._case_fields(receipt, data, key, request_hash, now)
-            if channel != "web":
-                case.update(channel=channel, entered_by=by)
-                case["timeline"][0]["by"] = by
+            case = self.new_case(receipt, data, key, request_hash, now, channel, by)
             try:
                 # cases are counted in the (Beijing) month the owner lived it
                 self.store.create_case(case, local_month(now), contact or None,
@@ -67,8 +69,8 @@ class CaseService:
                 existing = self.store.case(receipt)
                 if existing is None:  # deleted between the two calls: try again
                     continue
-                if existing.get("idem") == digest(key):
-                    if existing.get("req") != request_hash:
+                if existing.idem == digest(key):
+                    if existing.req != request_hash:
                         raise ApiError(422, "idempotency_key_reused",
                                        "This Idempotency-Key was used for a different message.",
                                        "Idempotency-Key") from None
@@ -77,29 +79,28 @@ class CaseService:
         raise Conflict("receipt_collision", "Could not allocate a receipt code; please retry.")
 
     @staticmethod
-    def _case_fields(receipt: str, data: dict[str, Any], key: str, request_hash: str,
-                     now: float) -> dict[str, Any]:
+    def new_case(receipt: str, data: dict[str, Any], key: str, request_hash: str, now: float,
+                 channel: str = "web", by: str = "") -> Case:
+        """The case a checked request body makes (messages.suggestion), received now."""
         hours = messages.RESPONSE_HOURS[data["kind"]]
         created = iso(now)
-        return {
-            "receipt": receipt,
-            "kind": data["kind"], "category": data["category"], "subject": data["subject"],
-            "body": data["body"], "building": data["building"], "anonymous": data["anonymous"],
-            "status": "received", "created_at": created, "respond_by": iso(now + hours * 3600),
-            "respond_within_hours": hours,
-            "timeline": [{"at": created, "status": "received", "note": "", "by": "",
-                          "public": True}],
-            "channel": "web", "reopened": 0,
-            "idem": digest(key), "req": request_hash,
-        }
+        return Case(
+            receipt=receipt, kind=data["kind"], category=data["category"],
+            subject=data["subject"], body=data["body"], building=data["building"],
+            anonymous=data["anonymous"], status="received", created_at=created,
+            respond_by=iso(now + hours * 3600), respond_within_hours=hours,
+            timeline=[Event(created, "received", by=by)], channel=channel,
+            entered_by=by if channel != "web" else "", idem=digest(key), req=request_hash)
 
     @staticmethod
-    def _receipt(case: dict[str, Any]) -> dict[str, Any]:
-        return {"receipt": case["receipt"], "status": case["status"],
-                "respond_within_hours": int(case["respond_within_hours"]),
-                "respond_by": case["respond_by"], "created_at": case["created_at"]}
+    def _receipt(case: Case) -> dict[str, Any]:
+        return {"receipt": case.receipt, "status": case.status,
+                "respond_within_hours": case.respond_within_hours,
+                "respond_by": case.respond_by, "created_at": case.created_at}
 
-    def _case(self, receipt_text: str, client: str | None = None) -> dict[str, Any]:
+    def _case(self, receipt_text: str, client: str | None = None, version: int | None = None
+              ) -> Case:
+        """The stored case; with `version`, only if it is still the one the caller read."""
         receipt = normalise(receipt_text)
         if receipt is None:
             raise Invalid("receipt", "A receipt code has 8 letters and digits, e.g. K7M4-QX9P.")
@@ -108,32 +109,34 @@ class CaseService:
             if client is not None:
                 self.settings.count_miss(self.store, self.clock(), client)
             raise NotFound()
+        if version is not None and version != case.version:
+            raise Changed()
         return case
 
     def public_view(self, receipt_text: str, client: str | None = None) -> dict[str, Any]:
         """What anyone holding the code may see: never contact details, building or unit."""
-        return public(self._case(receipt_text, client))
+        return self._case(receipt_text, client).owner_view()
 
     def feedback(self, receipt_text: str, body: Any, client: str | None = None) -> dict[str, Any]:
         data = messages.check(body, messages.FEEDBACK)
         case = self._case(receipt_text, client)
         try:
-            updated = self.store.rate_case(case["receipt"], {
-                "rating": data["rating"], "comment": data["comment"] or "",
-                "at": iso(self.clock())})
+            updated = self.store.rate_case(case.receipt, Feedback(
+                data["rating"], data["comment"] or "", iso(self.clock())))
         except Refused:
-            current = self.store.case(case["receipt"]) or case
-            if current.get("feedback"):
+            current = self.store.case(case.receipt) or case
+            if current.feedback:
                 raise Conflict("already_rated", "This case has already been rated.") from None
             raise Conflict("not_resolved", "A case can be rated once it is resolved.") from None
-        return public(updated)
+        return updated.owner_view()
 
     # --- staff: the desk (staff API) and portal-cases share these ---------------------------
     #
     # Every change names who made it (`by`, kept in the timeline the owner never sees in
     # full) and the version of the case it was made on: when someone changed the case in
-    # between, the change is refused with 409 and nothing is written. `version=None` reads
-    # the current version first (the command line's "last read wins").
+    # between, the change is refused with Changed (409) and nothing is written. That is
+    # checked when the case is read (_case) and again, atomically, by the store's write.
+    # `version=None` takes the version just read (the command line's "last read wins").
 
     def enter_for_owner(self, body: Any, channel: str, idempotency_key: str | None, by: str
                         ) -> tuple[int, dict[str, Any]]:
@@ -143,53 +146,45 @@ class CaseService:
             raise Invalid("channel", "Channel is 'phone' or 'counter'.")
         return self._create(body, idempotency_key, None, channel, by)
 
-    def get(self, receipt_text: str) -> dict[str, Any]:
-        """A case as stored, without its contact details."""
-        return self._case(receipt_text)
+    def get(self, receipt_text: str, version: int | None = None) -> Case:
+        """A case as stored (without its contact details); with `version`, Changed unless
+        it is still at that version."""
+        return self._case(receipt_text, version=version)
 
-    def staff_view(self, receipt_text: str) -> dict[str, Any]:
-        case = self._case(receipt_text)
-        return {**case, "contact": self.store.contact(case["receipt"]),
-                "overdue": overdue(case, self.clock())}
+    def contact(self, case: Case) -> dict[str, Any]:
+        """The owner's private contact details ({} when none were given or they expired)."""
+        return self.store.contact(case.receipt)
 
-    def queue(self) -> list[dict[str, Any]]:
+    def queue(self) -> list[Case]:
         """Open cases, overdue first, then by their answer deadline (computed here)."""
         now = self.clock()
-        cases = [{**c, "overdue": overdue(c, now)} for c in self.store.open_cases()]
-        return sorted(cases, key=lambda c: (not c["overdue"], c["respond_by"], c["receipt"]))
+        return sorted(self.store.open_cases(),
+                      key=lambda c: (not c.overdue(now), c.respond_by, c.receipt))
 
-    def _change(self, receipt_text: str, version: int | None, fields: dict[str, Any],
-                event: dict[str, Any] | None, add: dict[str, int] | None = None,
-                close: bool = False, case: dict[str, Any] | None = None) -> dict[str, Any]:
-        case = case or self._case(receipt_text)
-        expected = int(case.get("version", 0)) if version is None else version
+    def _change(self, case: Case, fields: dict[str, Any], event: Event | None,
+                add: dict[str, int] | None = None, close: bool = False) -> Case:
+        """Write a change to the case as read (_case checked its version)."""
         try:
-            return self.store.update_case(case["receipt"], expected, fields, event, add, close)
+            return self.store.update_case(case.receipt, case.version, fields, event, add, close)
         except Refused:
-            raise Conflict("changed", "Someone changed this case since you opened it; "
-                           "reload it and try again.") from None
+            raise Changed() from None
 
     def _event(self, status: str, by: str, note: str = "", internal: str = "",
-               public: bool = True) -> dict[str, Any]:
-        event: dict[str, Any] = {"at": iso(self.clock()), "status": status, "note": note,
-                                 "by": by, "public": public}
-        if internal:
-            event["internal"] = internal
-        return event
+               public: bool = True) -> Event:
+        return Event(iso(self.clock()), status, note, by, public, internal)
 
     def grade(self, receipt_text: str, grade: int, by: str, version: int | None = None
-              ) -> dict[str, Any]:
+              ) -> Case:
         _check_grade(grade)
-        case = self._case(receipt_text)
-        return self._change(receipt_text, version, {"grade": grade},
-                            self._event(case["status"], by, internal=f"grade {grade}",
-                                        public=False), case=case)
+        case = self._case(receipt_text, version=version)
+        return self._change(case, {"grade": grade}, self._event(
+            case.status, by, internal=f"grade {grade}", public=False))
 
     def assign(self, receipt_text: str, grade: int | None, department: str | None,
                by: str = "", version: int | None = None, assignee: str | None = None
-               ) -> dict[str, Any]:
+               ) -> Case:
         """Grade (1-4) and give the case to a department and one accountable person (派单)."""
-        case = self._case(receipt_text)
+        case = self._case(receipt_text, version=version)
         fields: dict[str, Any] = {}
         if grade is not None:
             fields["grade"] = _check_grade(grade)
@@ -202,42 +197,39 @@ class CaseService:
             fields["assignee"] = messages.Text(1, 60).check("assignee", assignee)
         if not fields:
             raise Invalid("grade", "Give a grade, a department or a person.")
-        status = case["status"]
+        status = case.status
         if status == "received" and department:
             status = fields["status"] = "assigned"
-        return self._change(receipt_text, version, fields, self._event(
+        return self._change(case, fields, self._event(
             status, by, internal=", ".join(f"{k} {v}" for k, v in fields.items()),
-            public=status != case["status"]), case=case)
+            public=status != case.status))
 
     def reply(self, receipt_text: str, text: str, by: str, version: int | None = None,
-              status: str | None = None) -> dict[str, Any]:
+              status: str | None = None) -> Case:
         """A reply the owner reads on the status page (答复); the first one is what the
         committed answer time is measured by."""
         text = _allowed(messages.Text(2, 2000).check("reply", text) or "", "reply")
-        case = _open(self._case(receipt_text))
-        status = status or ("in_progress" if case["status"] in ("received", "assigned")
-                            else case["status"])
+        case = _open(self._case(receipt_text, version=version))
+        status = status or ("in_progress" if case.status in ("received", "assigned")
+                            else case.status)
         if status not in ("in_progress", "resolved"):
             raise Invalid("status", "A reply leaves the case in progress or resolved.")
         now = iso(self.clock())
         fields: dict[str, Any] = {"reply": text, "status": status, **_leaving(case, status)}
-        if "first_reply_at" not in case:
+        if case.first_reply_at is None:
             fields["first_reply_at"] = now
         if status == "resolved":
             fields["resolved_at"] = now
-        return self._change(receipt_text, version, fields,
-                            self._event(status, by, note=text), case=case)
+        return self._change(case, fields, self._event(status, by, note=text))
 
-    def note(self, receipt_text: str, text: str, by: str, version: int | None = None
-             ) -> dict[str, Any]:
+    def note(self, receipt_text: str, text: str, by: str, version: int | None = None) -> Case:
         """An internal note: staff see it, the owner never does."""
         text = messages.Text(1, 2000).check("note", text) or ""
-        case = self._case(receipt_text)
-        return self._change(receipt_text, version, {}, self._event(
-            case["status"], by, internal=text, public=False), case=case)
+        case = self._case(receipt_text, version=version)
+        return self._change(case, {}, self._event(case.status, by, internal=text, public=False))
 
     def set_status(self, receipt_text: str, status: str, reply: str, by: str = "",
-                   version: int | None = None) -> dict[str, Any]:
+                   version: int | None = None) -> Case:
         """Move a case on (with an optional reply); closing goes through close()."""
         if status not in messages.STATUSES:
             raise Invalid("status", f"Status is one of {', '.join(messages.STATUSES)}.")
@@ -248,29 +240,28 @@ class CaseService:
         if reply:
             return self.reply(receipt_text, reply, by, version,
                               status if status in ("in_progress", "resolved") else None)
-        case = _open(self._case(receipt_text))
+        case = _open(self._case(receipt_text, version=version))
         fields: dict[str, Any] = {"status": status, **_leaving(case, status)}
-        if status == "resolved" and "resolved_at" not in case:
+        if status == "resolved" and case.resolved_at is None:
             fields["resolved_at"] = iso(self.clock())
-        return self._change(receipt_text, version, fields, self._event(status, by), case=case)
+        return self._change(case, fields, self._event(status, by))
 
     def follow_up(self, receipt_text: str, note: str, result: str = "satisfied", by: str = "",
-                  version: int | None = None, retry_at: str | None = None) -> dict[str, Any]:
+                  version: int | None = None, retry_at: str | None = None) -> Case:
         """The follow-up call (回访) every resolved case gets. Dissatisfied: the case goes
         back to in progress (reopened); unreachable: the call is due again at `retry_at`."""
         if result not in messages.FOLLOWUP_RESULTS:
             raise Invalid("result", "Result is satisfied, dissatisfied or unreachable.")
         note = messages.Text(0, 500, required=False).check("note", note) or ""
-        case = self._case(receipt_text)
-        if case["status"] != "resolved":
+        case = self._case(receipt_text, version=version)
+        if case.status != "resolved":
             raise Conflict("not_resolved", "Follow up once the case is resolved (and before "
                            "it is closed).")
         now = iso(self.clock())
-        record = {"at": now, "result": result, "note": note, "by": by}
-        fields: dict[str, Any] = {"followups": [*case.get("followups", []), record],
+        fields: dict[str, Any] = {"followups": [*case.followups, FollowUp(now, result, note, by)],
                                   "followup_result": result, "followup_note": note}
         add: dict[str, int] = {}
-        status = case["status"]
+        status = case.status
         if result == "unreachable":
             if not retry_at:
                 raise Invalid("retry_at", "Say when to call again.")
@@ -281,22 +272,21 @@ class CaseService:
             if result == "dissatisfied":
                 status = fields["status"] = "in_progress"
                 add["reopened"] = 1
-        return self._change(receipt_text, version, fields, self._event(
+        return self._change(case, fields, self._event(
             status, by, internal=f"follow-up: {result} {note}".strip(),
-            public=status != case["status"]), add, case=case)
+            public=status != case.status), add)
 
-    def close(self, receipt_text: str, by: str, version: int | None = None) -> dict[str, Any]:
+    def close(self, receipt_text: str, by: str, version: int | None = None) -> Case:
         """归档: only a resolved case whose owner said, on the follow-up call, they are satisfied."""
-        case = self._case(receipt_text)
-        if case["status"] != "resolved" or case.get("followup_result") != "satisfied":
+        case = self._case(receipt_text, version=version)
+        if case.status != "resolved" or case.followup_result != "satisfied":
             raise Conflict("no_follow_up", "A case closes only after a follow-up call in "
                            "which the owner is satisfied.")
-        return self._change(receipt_text, version, {"status": "closed", "closed_at":
-                                                    iso(self.clock())},
-                            self._event("closed", by), close=True, case=case)
+        return self._change(case, {"status": "closed", "closed_at": iso(self.clock())},
+                            self._event("closed", by), close=True)
 
-    def month(self, month: str) -> list[dict[str, Any]]:
-        return sorted(self.store.cases_in_month(month), key=lambda c: c["created_at"])
+    def month(self, month: str) -> list[Case]:
+        return sorted(self.store.cases_in_month(month), key=lambda c: c.created_at)
 
     # --- canned replies: staff-editable answer templates ---------------------------------
 
@@ -334,22 +324,16 @@ def _allowed(text: str, field: str) -> str:
     return text
 
 
-def _open(case: dict[str, Any]) -> dict[str, Any]:
+def _open(case: Case) -> Case:
     """A closed case (归档) is final: it takes notes, nothing else."""
-    if case["status"] == "closed":
+    if case.status == "closed":
         raise Conflict("closed", "This case is closed.")
     return case
 
 
-def _leaving(case: dict[str, Any], status: str) -> dict[str, Any]:
+def _leaving(case: Case, status: str) -> dict[str, Any]:
     """A case that moves on needs a new follow-up before it can close."""
-    return {"followup_result": ""} if status != case["status"] else {}
-
-
-def overdue(case: dict[str, Any], now: float) -> bool:
-    """Past the committed answer time without a reply the owner can see."""
-    return "first_reply_at" not in case and case["status"] != "closed" \
-        and case["respond_by"] < iso(now)
+    return {"followup_result": ""} if status != case.status else {}
 
 
 def _when(text: str) -> str:
@@ -359,21 +343,3 @@ def _when(text: str) -> str:
     except (TypeError, ValueError):
         raise Invalid("retry_at", "A date and time such as 2026-11-24T09:30.") from None
     return iso(from_local(moment))
-
-
-def public(case: dict[str, Any]) -> dict[str, Any]:
-    feedback = case.get("feedback")
-    return {
-        "receipt": case["receipt"],
-        "kind": case["kind"],
-        "category": case["category"],
-        "created_at": case["created_at"],
-        "respond_by": case["respond_by"],
-        "status": case["status"],
-        "reply": case.get("reply", ""),
-        # what staff did, never who, and never their internal notes
-        "timeline": [{"at": t["at"], "status": t["status"], "note": t.get("note", "")}
-                     for t in case.get("timeline", []) if t.get("public", True)],
-        "can_rate": case["status"] in ("resolved", "closed") and not feedback,
-        "rating": int(feedback["rating"]) if feedback else None,
-    }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from portal_contracts.errors import Invalid
 
-__all__ = ["ApiError", "Conflict", "Invalid", "NotFound", "RateLimited", "Unavailable"]
+__all__ = ["ApiError", "Changed", "Conflict", "Invalid", "NotFound", "RateLimited", "Unavailable"]
 
 
 class ApiError(Exception):
@@ -35,6 +35,14 @@ class NotFound(ApiError):
 class Conflict(ApiError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(409, code, message)
+
+
+class Changed(Conflict):
+    """Someone changed the case since the caller read it: nothing of theirs was written."""
+
+    def __init__(self) -> None:
+        super().__init__("changed", "Someone changed this case since you opened it; "
+                         "reload it and try again.")
 
 
 class RateLimited(ApiError):

@@ -39,6 +39,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .errors import Unavailable
+from .model import Case, Event, Feedback, plain
 
 _ser, _de = TypeSerializer(), TypeDeserializer()
 _BUSY = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
@@ -66,6 +67,8 @@ TABLE_DEFINITION: dict[str, Any] = {
 TTL_ATTRIBUTE = "ttl"
 SURVEY_SHARDS = 8  # counter shards per survey: concurrent answers rarely collide
 _CLOSED = {":resolved": "resolved", ":closed": "closed"}
+_CASE_FIELDS = frozenset(Case.__dataclass_fields__)
+CONTACT_FIELDS = ("name", "phone", "email", "unit")  # a contact item's details
 
 
 def to_item(data: dict[str, Any]) -> dict[str, Any]:
@@ -153,17 +156,17 @@ class Store:
 
     # --- cases -----------------------------------------------------------------------------
 
-    def create_case(self, case: dict[str, Any], month: str, contact: dict[str, Any] | None,
+    def create_case(self, case: Case, month: str, contact: dict[str, Any] | None,
                     contact_expires: int, w: Window | None) -> None:
         """Count the submission (`w`; None for a case staff enter), put the case unless its
         receipt exists, put the contact.
 
         Refused("rate") past the limit, Refused("case") when the receipt is taken."""
-        receipt = case["receipt"]
+        receipt = case.receipt
         item = {**_case_key(receipt), "GSI1PK": f"MONTH#{month}",
-                "GSI1SK": f"{case['created_at']}#{receipt}",
-                "GSI2PK": "OPEN", "GSI2SK": f"{case['respond_by']}#{receipt}",
-                "version": 1, **case}
+                "GSI1SK": f"{case.created_at}#{receipt}",
+                "GSI2PK": "OPEN", "GSI2SK": f"{case.respond_by}#{receipt}",
+                **case.to_plain(), "version": 1}
         items: list[dict[str, Any]] = [] if w is None else [self._count_item(w)]
         items.append({"Put": {"TableName": self.table, "Item": to_item(item),
                               "ConditionExpression": "attribute_not_exists(PK)"}})
@@ -172,44 +175,51 @@ class Store:
             items.append({"Put": {"TableName": self.table, "Item": to_item(pii)}})
         self._transact(items, ("rate", "case", "contact") if w else ("case", "contact"))
 
-    def case(self, receipt: str) -> dict[str, Any] | None:
-        return self._get(_case_key(receipt))
+    def case(self, receipt: str) -> Case | None:
+        item = self._get(_case_key(receipt))
+        return Case.from_plain(item) if item else None
 
     def contact(self, receipt: str) -> dict[str, Any]:
         """The private contact details of a case ({} when none were given or they expired)."""
         item = self._get({"PK": f"PII#{receipt}", "SK": "PII"}) or {}
-        return {k: v for k, v in item.items() if k in ("name", "phone", "email", "unit")}
+        return {k: item[k] for k in CONTACT_FIELDS if k in item}
 
-    def cases_in_month(self, month: str) -> list[dict[str, Any]]:
+    def cases_in_month(self, month: str) -> list[Case]:
         """The cases created in a (Beijing) month, oldest first (index GSI1)."""
-        return self._query(IndexName="GSI1", KeyConditionExpression="GSI1PK = :pk",
-                           ExpressionAttributeValues=to_item({":pk": f"MONTH#{month}"}))
+        return [Case.from_plain(i) for i in self._query(
+            IndexName="GSI1", KeyConditionExpression="GSI1PK = :pk",
+            ExpressionAttributeValues=to_item({":pk": f"MONTH#{month}"}))]
 
-    def open_cases(self) -> list[dict[str, Any]]:
+    def open_cases(self) -> list[Case]:
         """Every case not closed yet, the earliest answer deadline first (index GSI2)."""
-        return self._query(IndexName="GSI2", KeyConditionExpression="GSI2PK = :pk",
-                           ExpressionAttributeValues=to_item({":pk": "OPEN"}))
+        return [Case.from_plain(i) for i in self._query(
+            IndexName="GSI2", KeyConditionExpression="GSI2PK = :pk",
+            ExpressionAttributeValues=to_item({":pk": "OPEN"}))]
 
-    def rate_case(self, receipt: str, feedback: dict[str, Any]) -> dict[str, Any]:
+    def rate_case(self, receipt: str, feedback: Feedback) -> Case:
         """The owner's rating, once, of a resolved or closed case; Refused otherwise."""
-        return self._update(_case_key(receipt), "SET feedback = :f ADD #ver :one",
-                            {":f": feedback, ":one": 1, **_CLOSED},
-                            "attribute_not_exists(feedback) AND (#s = :resolved OR #s = :closed)",
-                            {"#s": "status", "#ver": "version"})
+        return Case.from_plain(self._update(
+            _case_key(receipt), "SET feedback = :f ADD #ver :one",
+            {":f": plain(feedback), ":one": 1, **_CLOSED},
+            "attribute_not_exists(feedback) AND (#s = :resolved OR #s = :closed)",
+            {"#s": "status", "#ver": "version"}))
 
     def update_case(self, receipt: str, version: int, fields: dict[str, Any],
-                    event: dict[str, Any] | None = None, add: dict[str, int] | None = None,
-                    close: bool = False) -> dict[str, Any]:
+                    event: Event | None = None, add: dict[str, int] | None = None,
+                    close: bool = False) -> Case:
         """Change a case that is still at `version` (Refused when someone changed it since):
-        set `fields`, add to counters (`add`), append `event` to the timeline; `close`
-        takes it out of the open queue. The version goes up by one."""
+        set `fields` (Case fields by name), add to counters (`add`), append `event` to the
+        timeline; `close` takes it out of the open queue. The version goes up by one."""
+        unknown = sorted((set(fields) | set(add or {})) - _CASE_FIELDS)
+        if unknown:
+            raise ValueError(f"not fields of a case: {', '.join(unknown)}")
         names = {f"#f{i}": name for i, name in enumerate(fields)} | {"#ver": "version"}
-        values: dict[str, Any] = {f":f{i}": v for i, v in enumerate(fields.values())}
+        values: dict[str, Any] = {f":f{i}": plain(v) for i, v in enumerate(fields.values())}
         values[":one"] = 1
         sets = [f"#f{i} = :f{i}" for i in range(len(fields))]
         if event is not None:
             sets.append("timeline = list_append(timeline, :t)")
-            values[":t"] = [event]
+            values[":t"] = [plain(event)]
         adds = ["#ver :one"]
         for i, (name, n) in enumerate((add or {}).items()):
             names[f"#a{i}"] = name
@@ -223,7 +233,8 @@ class Store:
             values[":expected"] = version
         else:  # cases stored before versions were kept
             condition = "attribute_exists(PK) AND attribute_not_exists(#ver)"
-        return self._update(_case_key(receipt), expression, values, condition, names)
+        return Case.from_plain(self._update(_case_key(receipt), expression, values, condition,
+                                            names))
 
     # --- canned replies ----------------------------------------------------------------------
 
