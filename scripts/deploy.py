@@ -266,7 +266,7 @@ def vendor_packages(vendor: Path, staff: bool = False) -> None:
     against the definitions the site's forms were built from. The staff function also
     gets its wheels (Lambda's Linux, Python 3.11), installed from LAMBDA_WHEELS offline."""
     from portal.errors import ContentInvalid
-    from portal.features.surveys import bundle
+    from portal_staff.surveys import bundle
 
     shutil.rmtree(vendor, ignore_errors=True)
     for package_dir in VENDORED:

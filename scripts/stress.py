@@ -101,7 +101,7 @@ CATEGORIES = ("repairs", "security", "cleaning", "greening", "parking", "fees", 
 
 def write_open_survey_bundle(folder: Path) -> Path:
     """Bundle an open survey through the portal's own bundler; return the bundle's path."""
-    from portal.features.surveys import bundle
+    from portal_staff.surveys import bundle
 
     content = folder / "content"
     (content / "surveys").mkdir(parents=True, exist_ok=True)

@@ -343,13 +343,9 @@ def clock() -> Clock:
 
 def example_surveys() -> dict[str, Any]:
     """The example community's survey definitions, as the build reads them."""
-    from portal.content import Loader
-    from portal.features.surveys import load_definitions
+    from portal_staff.surveys import definitions
 
-    loader = Loader(ROOT / "content")
-    found = load_definitions(ROOT / "content" / "surveys", loader)
-    assert not loader.errors, loader.errors
-    return {sid: survey for sid, (survey, _) in found.items()}
+    return definitions(ROOT / "content")
 
 
 @pytest.fixture
@@ -408,9 +404,9 @@ def api_client(service: Any) -> Iterator[Any]:
 def portal_stack(tmp_path_factory: pytest.TempPathFactory, dynamodb_endpoint: str, ddb: Any
                  ) -> Iterator[tuple[Server, str]]:
     """The example site on localhost, built against a real `chalice local` on DynamoDB Local."""
-    from portal.features.surveys import bundle
     from portal_domain.store import create_table
     from portal_staff import devstack
+    from portal_staff.surveys import bundle
 
     base = tmp_path_factory.mktemp("stack")
     site_dir = base / "site"

@@ -108,7 +108,7 @@ def mutated(draw: st.DrawFn, doc: Any) -> Any:
 
 def context(content: Path) -> BuildContext:
     return BuildContext(content_dir=content, site_url="http://127.0.0.1:8000/",
-                        now=datetime(2026, 11, 23, 9, 0, tzinfo=TZ), tz=TZ, t=Translator("zh"),
+                        now=datetime(2026, 11, 23, 9, 0, tzinfo=TZ), tz=TZ, t=Translator(),
                         env=template_env(), options=Options())
 
 
@@ -117,9 +117,10 @@ def render(doc: Any, style: str, body: str = "正文。\n") -> str:
     return f"---\n{text}---\n{body}" if style == "md" else text
 
 
-def load_one(name: str, text: str, strict: bool = False) -> None:
+def load_one(name: str, text: str, strict: bool = False, must_fail: bool = False) -> None:
     """Load a content folder holding this file: valid, or ContentInvalid naming the file
-    (with `strict`, only valid: a ContentInvalid fails the test)."""
+    (with `strict`, only valid: a ContentInvalid fails the test; with `must_fail`, only
+    the ContentInvalid: a file that loads fails the test)."""
     rel, _, _ = LOADERS[name]
     with tempfile.TemporaryDirectory() as tmp:
         content = Path(tmp) / "content"
@@ -136,6 +137,8 @@ def load_one(name: str, text: str, strict: bool = False) -> None:
         path.write_text(text, encoding="utf-8")
         try:
             load(context(content), all_features())
+            if must_fail:
+                raise AssertionError(f"a random document loaded as {rel}:\n{text}")
         except ContentInvalid as exc:
             if strict:
                 raise AssertionError(f"an unmodified example does not load:\n{exc.report()}") \
@@ -166,8 +169,9 @@ def test_edited_examples_load_or_fail_clearly(name: str, data: st.DataObject) ->
           suppress_health_check=[HealthCheck.too_slow])
 @given(doc=values)
 def test_random_documents_fail_clearly(name: str, doc: Any) -> None:
+    """No random document is valid content: each one fails, naming the file and field."""
     _, _, style = LOADERS[name]
-    load_one(name, render(doc, style))
+    load_one(name, render(doc, style), must_fail=True)
 
 
 @pytest.mark.parametrize("name", sorted(LOADERS))

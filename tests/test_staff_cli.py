@@ -148,3 +148,27 @@ def test_a_summary_that_does_not_add_up_fails_the_build(fixture_site: Any) -> No
         fixture_site({"reports/suggestions/2026-11.yml": bad})
     assert ("  content/reports/suggestions/2026-11.yml: by_kind: expected counts adding up to "
             "'received' (5), found 3") in str(caught.value).splitlines()
+
+
+def test_every_command_the_readme_shows_parses_to_its_function() -> None:
+    """The README's usage keeps working: each documented line reaches one sub-command's
+    function (argparse sub-commands, set_defaults(func=...))."""
+    import shlex
+
+    from conftest import ROOT
+    from portal_staff import cases, surveys
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    tools = {"portal-cases": cases.parser(datetime(2026, 12, 1)), "portal-surveys": surveys.parser()}
+    seen: dict[str, set[str]] = {name: set() for name in tools}
+    for line in readme.splitlines():
+        tool = line.split(" ")[0].removeprefix(".venv/bin/")
+        if tool not in tools:
+            continue
+        words = shlex.split(line.split(" # ")[0].split("  #")[0])
+        args = tools[tool].parse_args(words[1:])
+        assert callable(args.func) and args.func.__module__ == f"portal_staff.{tool[7:]}"
+        seen[tool].add(args.command)
+    assert seen == {"portal-cases": {"list", "show", "assign", "status", "followup", "close",
+                                     "export", "summary"},
+                    "portal-surveys": {"codes", "results", "publish"}}

@@ -99,7 +99,7 @@ def test_bad_questions(fixture_site: BuildFixture, old: str, new: str, message: 
 
 def test_the_form_and_the_api_read_one_definition(example_site: Site, tmp_path: Path) -> None:
     """Field names and values in the built form = what the API validates; the bundle = content."""
-    from portal.features.surveys import bundle
+    from portal_staff.surveys import bundle
 
     bundled = bundle(ROOT / "content", tmp_path / "bundle.json")
     checked: list[str] = []
@@ -335,7 +335,7 @@ def test_quadrant_labels_never_overlap_even_when_items_crowd(spread: float) -> N
               for i, n in enumerate(names)]
     view = ResultsView(defs.parse(yaml.safe_load(SURVEY), "quick-poll"), 100, 50.0, False, [],
                        70.0, 10.0, points, 4.0, 70.0)
-    svg = str(Charts(view, Translator("zh")).quadrant())
+    svg = str(Charts(view, Translator()).quadrant())
     labels = re.findall(r'<text x="([\d.]+)" y="([\d.]+)"(?: class="portal-quadrant__name")?>'
                         r'([^<]+)</text>', svg)
     boxes = [(float(x), float(y) - FONT, text_width(s), FONT) for x, y, s in labels]
@@ -346,3 +346,14 @@ def test_quadrant_labels_never_overlap_even_when_items_crowd(spread: float) -> N
     shown = {s for _, _, s in labels}
     for n, name in enumerate(names, start=1):
         assert name in shown or str(n) in shown  # every dot is named or numbered
+
+
+@pytest.mark.parametrize("rel", ["surveys/quick-poll.yml", "reports/surveys/quick-poll.yml",
+                                 "reports/suggestions/2026-10.yml"])
+def test_an_empty_file_is_a_problem_not_nothing(fixture_site: BuildFixture, rel: str) -> None:
+    """An empty (or `null`) definition, results or summary file is reported, never skipped."""
+    files = {"surveys/quick-poll.yml": SURVEY, rel: "# nothing yet\nnull\n"}
+    with pytest.raises(BuildFailed) as caught:
+        fixture_site(files)
+    assert (f"  content/{rel}: (file): expected a mapping of field: value, found nothing"
+            in str(caught.value).splitlines())

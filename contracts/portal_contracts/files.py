@@ -3,19 +3,21 @@
     content/reports/suggestions/<yyyy-mm>.yml   `portal-cases summary`: a month of cases
     content/reports/surveys/<id>.yml            `portal-surveys publish`: a survey's results
 
-Both hold counts and shares only, never a name, phone, unit or receipt code. The writer
-builds the mapping, `check_*` reads it back (the build calls them), and any problem is
-reported as (field, expected, found).
+Both hold counts and shares only, never a name, phone, unit or receipt code. Each format
+is one dataclass whose fields carry their rules (`field(metadata=rule(...))`); the writer
+builds the record and writes `as_data(record)`, `check_*` reads it back (the build calls
+them through `read_checked`), and any problem is reported as (field, expected, found).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Sized
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import date, datetime
 from functools import partial
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
 from .errors import Problem, Problems, found
 from .messages import KINDS
@@ -43,6 +45,39 @@ def when(value: Any) -> date | datetime:
 
 def day_of(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
+
+
+# --- reading a staff-written file --------------------------------------------------------
+
+class Reading(Protocol):
+    """What reads staff-written YAML and collects every problem (the site's content.Loader:
+    its YAML dialect is the one the build uses, so every reader agrees with the site)."""
+
+    @property
+    def errors(self) -> Sized: ...
+
+    def yaml_file(self, path: Path) -> Any: ...
+
+    def error(self, path: Path, field: str, expected: str, found: str) -> None: ...
+
+
+T = TypeVar("T")
+
+
+def read_checked(reading: Reading, path: Path, check: Callable[[Any], T]) -> T | None:
+    """A file read and checked: the record, or None with every problem recorded. An empty
+    file is a problem too (it holds no record), unlike a file that is not YAML, which the
+    reader has reported already."""
+    before = len(reading.errors)
+    data = reading.yaml_file(path)
+    if len(reading.errors) > before:
+        return None
+    try:
+        return check(data)
+    except Problems as exc:
+        for field_name, expected, found_text in exc.problems:
+            reading.error(path, field_name, expected, found_text)
+        return None
 
 
 # --- small rules: value → clean value, or Problem("", expected, found) ---------------------

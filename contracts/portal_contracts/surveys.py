@@ -1,22 +1,25 @@
 """Survey definitions and answer validation: one source of truth for the site and the API.
 
-Staff write a survey as YAML in content/surveys/<id>.yml. The portal builds the form from
-`parse()`'s result; the definitions are bundled as JSON for the API (`to_json()`, written
-by the local stack and the deploy, read by `load_bundle()`), and the API validates answers
-with `check_answers()` against them. Plain Python (no pydantic) so the Lambda cold start
-stays small.
+Staff write a survey as YAML in content/surveys/<id>.yml; `read_definitions()` reads the
+folder (through the reader the build uses) and `parse()` checks each one. The portal
+builds the form from the result; `write_bundle()` writes the definitions as JSON for the
+API (the local stack and the deploy, through portal_staff.surveys.bundle), `load_bundle()`
+reads them back, and the API validates answers with `check_answers()` against them. Plain
+Python (no pydantic, no YAML) so the Lambda cold start stays small.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from .errors import Invalid, Problems, found
+from .files import Reading, read_checked
 from .messages import Text
 
 KINDS = ("single", "multiple", "rating", "importance", "nps", "text")
@@ -305,6 +308,32 @@ def counted(survey: Survey, answers: dict[str, Any]) -> list[str]:
             names += [f"q:{q.id}:{v}" for v in vals]
             names.append(f"a:{q.id}")  # how many answered this question
     return names
+
+
+def read_definitions(folder: Path, reading: Reading) -> dict[str, tuple[Survey, Any]]:
+    """Every <id>.yml of `folder` checked, with the data it was read from; each problem is
+    recorded by `reading` (the file, the field, what was expected and what was found)."""
+    out: dict[str, tuple[Survey, Any]] = {}
+    for path in sorted(folder.glob("*.yml")) if folder.is_dir() else []:
+        found = read_checked(reading, path, _with_data(path.stem))
+        if found is not None:
+            out[path.stem] = found
+    return out
+
+
+def _with_data(survey_id: str) -> Callable[[Any], tuple[Survey, Any]]:
+    def check(data: Any) -> tuple[Survey, Any]:
+        return parse(data, expected_id=survey_id), data
+    return check
+
+
+def write_bundle(surveys: dict[str, Survey], target: Path) -> dict[str, Any]:
+    """Write the JSON the API validates answers against; return what was written."""
+    text = dump_bundle(surveys)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
 
 
 def load_bundle(path: Path) -> dict[str, Survey]:

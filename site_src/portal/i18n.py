@@ -12,7 +12,12 @@ from pathlib import Path
 import yaml
 
 LOCALES = Path(__file__).with_name("locales")
-DEFAULT = "zh"
+DEFAULT = "zh"  # the portal's language when mkdocs.yml's theme names none
+
+
+def site_language(theme_language: object = None) -> str:
+    """The language a site is built in: `theme.language` of mkdocs.yml, else DEFAULT."""
+    return str(theme_language or DEFAULT)
 
 
 @cache
@@ -37,8 +42,8 @@ def languages() -> list[str]:
 class Translator:
     """`t("key", n=3)` looks a string up and fills its {placeholders}."""
 
-    def __init__(self, language: str) -> None:
-        base = language.split("-")[0].split("_")[0].lower()
+    def __init__(self, language: str | None = None) -> None:
+        base = site_language(language).split("-")[0].split("_")[0].lower()
         self.language = base if (LOCALES / base).is_dir() else "en"
         self._strings = catalogue(self.language)
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from portal.features.surveys import bundle
 from portal_domain.store import create_table
+from portal_staff.surveys import bundle
 
 ROOT = Path(__file__).resolve().parents[2]  # staff/portal_staff/devstack.py
 EMULATOR = ROOT / "tools" / "node_modules" / "amplify-dynamodb-simulator" / "emulator"

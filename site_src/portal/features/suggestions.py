@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from portal_contracts import messages as schema
-from portal_contracts.files import MonthSummary, check_month_summary, day_of
+from portal_contracts.files import MonthSummary, check_month_summary, day_of, read_checked
 
 from ..content import Loader
 from ..pipeline import BuildContext, Feature, LightPage, NavItem, OutputFile
@@ -26,7 +26,7 @@ class SuggestionsFeature(Feature):
         months: list[MonthSummary] = []
         folder = ctx.content_dir / "reports" / "suggestions"
         for path in sorted(folder.glob("*.yml")) if folder.is_dir() else []:
-            summary = loader.contract(path, check_month_summary, loader.yaml_file(path))
+            summary = read_checked(loader, path, check_month_summary)
             if summary is None:
                 continue
             if summary.month != path.stem:

@@ -1,5 +1,5 @@
 """Satisfaction surveys (满意度调查): forms, results pages; see feature.py."""
 
-from .feature import SurveysFeature, bundle, load_definitions
+from .feature import SurveysFeature
 
-__all__ = ["SurveysFeature", "bundle", "load_definitions"]
+__all__ = ["SurveysFeature"]

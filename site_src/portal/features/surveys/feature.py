@@ -1,9 +1,10 @@
 """Satisfaction surveys: forms built from content/surveys/*.yml, results from content/reports/surveys/.
 
-The definitions are parsed by portal_contracts.surveys, the very module the API validates
-answers with, and `bundle()` writes them as JSON for the API (the local stack and the
-deploy call it); the form's field names and values come from the same Question objects,
-so the two cannot drift. The results file is portal_contracts.files.SurveyResults.
+The definitions are read and parsed by portal_contracts.surveys (`read_definitions`), the
+very module the API validates answers with; the staff tools bundle them for the API with
+the same reader (portal_staff.surveys.bundle). The form's field names and values come
+from the same Question objects, so the two cannot drift. The results file is
+portal_contracts.files.SurveyResults.
 """
 
 from __future__ import annotations
@@ -11,15 +12,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from portal_contracts import surveys as defs
-from portal_contracts.errors import Problems
-from portal_contracts.files import SurveyResults, check_survey_results, day_of
+from portal_contracts.files import SurveyResults, check_survey_results, day_of, read_checked
 
 from ...content import Loader
-from ...errors import ContentInvalid
 from ...pipeline import BuildContext, Feature, HomeBlock, LightPage, NavItem, OutputFile
 from . import results as survey_results
 
@@ -35,42 +33,15 @@ class Entry:
         return f"surveys/{self.survey.id}/"
 
 
-def load_definitions(folder: Path, loader: Loader) -> dict[str, tuple[defs.Survey, dict[str, Any]]]:
-    out: dict[str, tuple[defs.Survey, dict[str, Any]]] = {}
-    for path in sorted(folder.glob("*.yml")) if folder.is_dir() else []:
-        data = loader.yaml_file(path)
-        if data is None:
-            continue
-        try:
-            out[path.stem] = (defs.parse(data, expected_id=path.stem), data)
-        except Problems as exc:
-            for field_name, expected, found in exc.problems:
-                loader.error(path, field_name, expected, found)
-    return out
-
-
-def bundle(content_dir: Path, target: Path) -> dict[str, Any]:
-    """Write the definitions the API validates against (before `chalice local`/package)."""
-    loader = Loader(content_dir)
-    found = load_definitions(content_dir / "surveys", loader)
-    if loader.errors:
-        raise ContentInvalid(loader.errors)
-    text = defs.dump_bundle({sid: survey for sid, (survey, _) in found.items()})
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
-
-
 class SurveysFeature(Feature):
     key = "surveys"
 
     def load(self, ctx: BuildContext, loader: Loader) -> list[Entry]:
-        found = load_definitions(ctx.content_dir / "surveys", loader)
+        found = defs.read_definitions(ctx.content_dir / "surveys", loader)
         entries = {sid: Entry(s, None, raw) for sid, (s, raw) in found.items()}
         folder = ctx.content_dir / "reports" / "surveys"
         for path in sorted(folder.glob("*.yml")) if folder.is_dir() else []:
-            results = loader.contract(path, check_survey_results, loader.yaml_file(path))
+            results = read_checked(loader, path, check_survey_results)
             if results is None:
                 continue
             if results.survey != path.stem or results.survey not in entries:

@@ -12,8 +12,6 @@ from markupsafe import Markup, escape
 
 from portal_contracts.surveys import Question, Survey
 
-QUADRANTS = ("strength", "improve", "maintain", "secondary")
-
 
 @dataclass
 class QuestionView:
