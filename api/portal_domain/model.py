@@ -73,6 +73,9 @@ def _rating(feedback: Feedback | None) -> int | str:
 
 @dataclass(frozen=True)
 class Case:
+    """An owner's message and its handling, in the order staff read it. Every field has a
+    default, so an item stored by an earlier version still reads (absent fields: default)."""
+
     receipt: str = field(default="", metadata=shown(OWNER, STAFF, EXPORT))
     created_at: str = field(default="", metadata=shown(OWNER, STAFF, EXPORT))
     kind: str = field(default="", metadata=shown(OWNER, STAFF, EXPORT))
