@@ -545,6 +545,18 @@ CONTACT_READS = [
 ]
 
 
+def test_the_desk_client_registers_the_address_sign_out_returns_to(
+        packaged: dict[str, Path]) -> None:
+    """The desk's 退出 goes to Cognito's /logout with logout_uri = the desk's address, which
+    Cognito accepts only if it is one of the client's LogoutURLs."""
+    for stage in STAGES:
+        template = yaml.safe_load((packaged[stage] / "staff" / "sam.yaml").read_text())
+        client = template["Resources"]["DeskClient"]["Properties"]
+        assert client["LogoutURLs"] == client["CallbackURLs"] == [{"Ref": "DeskURL"}]
+        params = dict(p.split("=", 1) for p in deploy.load_stage(stage).staff_parameters("t", "a"))
+        assert params["DeskURL"] == origin(stage) + "/staff/"
+
+
 def test_the_owners_function_can_never_read_a_contact_back(
         packaged: dict[str, Path], recorded: list[dict[str, Any]]) -> None:
     """Its role may write a contact item inside the submission's transaction, and nothing
