@@ -13,7 +13,7 @@ import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -194,21 +194,138 @@ def resource_name(resource: Any) -> str:
                          f"({INDEXES}) and the function's log group ({LOGS}) are allowed")
 
 
-NO_CONTACT = {"ForAllValues:StringNotLike": {"dynamodb:LeadingKeys": ["PII#*"]}}
+# --- a policy evaluator for the statements the portal's policies use ------------------------
+#
+# IAM's rules, for what these policies contain: a request is allowed when some Allow
+# statement matches it and no Deny statement does. A statement matches when the action and
+# the resource are among its own and every condition holds (operators AND, keys AND, the
+# values of one key OR). A condition on a key the request does not carry is false, except
+# with `IfExists` and for the negated operators (StringNotEquals, StringNotLike), which are
+# then true; `ForAllValues:` holds for a missing or empty key, `ForAnyValue:` does not.
+# Anything else (another operator, NotAction, wildcards in resources) is refused, so the
+# evaluator never guesses.
+
+CONDITION_KEYS = {"dynamodb:LeadingKeys", "dynamodb:ReturnValues", "dynamodb:EnclosingOperation"}
+# the string operators, and whether each is negated
+_NEGATED = {"StringEquals": False, "StringNotEquals": True, "StringLike": False,
+            "StringNotLike": True}
+
+
+@dataclass(frozen=True)
+class Request:
+    """One authorisation IAM makes: an action on a resource ('table', 'index/GSI1',
+    'log-group') with the request's condition keys (a key it does not carry is absent)."""
+
+    action: str
+    resource: str = "table"
+    keys: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @classmethod
+    def item(cls, action: str, pk: str, return_values: str | None = None,
+             enclosing: str | None = None) -> Request:
+        keys = {"dynamodb:LeadingKeys": (pk,)}
+        if return_values is not None:
+            keys["dynamodb:ReturnValues"] = (return_values,)
+        if enclosing is not None:
+            keys["dynamodb:EnclosingOperation"] = (enclosing,)
+        return cls(f"dynamodb:{action}", "table", tuple(sorted(keys.items())))
+
+
+def _value_matches(operator: str, value: str, patterns: list[str]) -> bool:
+    exact = operator in ("StringEquals", "StringNotEquals")
+    hit = any(value == p if exact else fnmatch.fnmatchcase(value, p) for p in patterns)
+    return not hit if _NEGATED[operator] else hit
+
+
+def condition_holds(operator: str, key: str, expected: Any, request: Request) -> bool:
+    """One operator on one key, as IAM evaluates it."""
+    patterns = expected if isinstance(expected, list) else [expected]
+    values = dict(request.keys).get(key)
+    if operator == "Null":
+        return (values is None) == (str(expected).lower() == "true")
+    quantifier, _, base = operator.rpartition(":")
+    if_exists = base.endswith("IfExists")
+    base = base.removesuffix("IfExists")
+    assert base in _NEGATED and quantifier in ("", "ForAllValues", "ForAnyValue"), (
+        f"the evaluator does not know the condition operator {operator!r}")
+    assert key in CONDITION_KEYS, f"the evaluator does not know the condition key {key!r}"
+    if quantifier == "ForAllValues":
+        return all(_value_matches(base, v, patterns) for v in values or ())
+    if quantifier == "ForAnyValue":
+        return any(_value_matches(base, v, patterns) for v in values or ())
+    if values is None:
+        return if_exists or _NEGATED[base]
+    assert len(values) == 1, f"{key} has several values: use ForAllValues or ForAnyValue"
+    return _value_matches(base, values[0], patterns)
+
+
+def statement_matches(st: dict[str, Any], request: Request,
+                      name_of: Callable[[Any], str] = resource_name) -> bool:
+    assert set(st) <= {"Sid", "Effect", "Action", "Resource", "Condition"}, st
+    actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+    resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+    if request.action not in actions or request.resource not in {name_of(r) for r in resources}:
+        return False
+    return all(condition_holds(op, key, expected, request)
+               for op, keys in st.get("Condition", {}).items() for key, expected in keys.items())
+
+
+def allows(document: dict[str, Any], request: Request,
+           name_of: Callable[[Any], str] = resource_name) -> bool:
+    """Whether the policy allows the request: an Allow matches and no Deny does."""
+    matched = [st["Effect"] for st in document["Statement"]
+               if statement_matches(st, request, name_of)]
+    assert set(matched) <= {"Allow", "Deny"}, matched
+    return "Allow" in matched and "Deny" not in matched
+
+
+def test_the_policy_evaluator_follows_iams_rules() -> None:
+    """The evaluator on small policies whose answers IAM's documentation gives."""
+    table = {"Fn::GetAtt": [TABLE, "Arn"]}
+
+    def doc(*statements: dict[str, Any]) -> dict[str, Any]:
+        return {"Statement": [{"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": table,
+                               **st} for st in statements]}
+
+    put = Request.item("PutItem", "CASE#1")
+    assert allows(doc({}), put) and not allows(doc({}), Request.item("GetItem", "CASE#1"))
+    assert not allows(doc({}, {"Effect": "Deny"}), put)  # a Deny wins
+    only_none = doc({"Condition": {"StringEqualsIfExists": {"dynamodb:ReturnValues": "NONE"}}})
+    assert allows(only_none, put)  # IfExists: a request without the key passes
+    assert allows(only_none, Request.item("PutItem", "CASE#1", "NONE"))
+    assert not allows(only_none, Request.item("PutItem", "CASE#1", "ALL_OLD"))
+    strict = doc({"Condition": {"StringEquals": {"dynamodb:ReturnValues": "NONE"}}})
+    assert not allows(strict, put)  # without IfExists a missing key fails
+    negated = doc({"Condition": {"StringNotEquals": {"dynamodb:ReturnValues": "ALL_OLD"}}})
+    assert allows(negated, put)  # a negated operator holds for a missing key
+    not_pii = doc({"Condition": {"ForAllValues:StringNotLike": {"dynamodb:LeadingKeys": "PII#*"}}})
+    assert allows(not_pii, put) and not allows(not_pii, Request.item("PutItem", "PII#1"))
+    in_tx = doc({"Condition": {"ForAnyValue:StringEquals": {
+        "dynamodb:EnclosingOperation": "TransactWriteItems"}}})
+    assert not allows(in_tx, put)  # ForAnyValue: a missing key fails
+    assert allows(in_tx, Request.item("PutItem", "CASE#1", enclosing="TransactWriteItems"))
+    present = doc({"Effect": "Allow"}, {"Effect": "Deny", "Condition": {
+        "Null": {"dynamodb:ReturnValues": "false"}}})
+    assert allows(present, put) and not allows(present, Request.item("PutItem", "CASE#1", "NONE"))
+    with pytest.raises(AssertionError, match="does not know the condition operator"):
+        allows(doc({"Condition": {"NumericEquals": {"dynamodb:ReturnValues": "1"}}}), put)
 
 
 def grants(document: dict[str, Any]) -> set[tuple[str, str]]:
-    """(action, resource) pairs a policy allows; refuses wildcards and anything but Allow.
+    """(action, resource) pairs a policy allows (under some condition); refuses wildcards
+    and anything but Allow.
 
     Rule: every action is `dynamodb:<Name>` or `logs:<Name>` with no wildcard; dynamodb
     actions name only the table or its indexes, logs actions only the function's own log
-    group; no NotAction, NotResource or Deny tricks.
+    group; no NotAction, NotResource or Deny tricks; conditions only narrow a grant, with
+    the operators and keys the evaluator above knows.
     """
     pairs = set()
     for st in document["Statement"]:
         assert set(st) <= {"Sid", "Effect", "Action", "Resource", "Condition"}, st
-        # the only condition allowed narrows a grant: no contact (PII#) partitions
-        assert st.get("Condition", NO_CONTACT) == NO_CONTACT, st
+        for operator, keys in st.get("Condition", {}).items():
+            for key, expected in keys.items():
+                condition_holds(operator, key, expected, Request("check"))  # known ones only
         assert st["Effect"] == "Allow"
         actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
         resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
@@ -271,15 +388,38 @@ def who():
         frame = frame.f_back
     return None, None
 
+ITEM_ACTION = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
+               "ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}
+
+def partition(request):
+    key = request.get("Key") or request.get("Item") or {}
+    return (key.get("PK") or {}).get("S", "")
+
+def requests(operation, params):
+    """What IAM authorises, item by item: the action, the partition key, what the request
+    asks back (ReturnValues, ReturnValuesOnConditionCheckFailure) and its enclosing call."""
+    if operation in ("TransactWriteItems", "TransactGetItems"):
+        return [{"action": ITEM_ACTION[kind], "pk": partition(item), "return_values": None,
+                 "on_failure": item.get("ReturnValuesOnConditionCheckFailure"),
+                 "enclosing": operation}
+                for entry in params.get("TransactItems", []) for kind, item in entry.items()]
+    if operation == "BatchWriteItem":
+        return [{"action": "PutItem" if "PutRequest" in w else "DeleteItem",
+                 "pk": partition(w.get("PutRequest") or w.get("DeleteRequest") or {}),
+                 "return_values": None, "on_failure": None, "enclosing": None}
+                for writes in params.get("RequestItems", {}).values() for w in writes]
+    return [{"action": operation, "pk": partition(params),
+             "return_values": params.get("ReturnValues"),
+             "on_failure": params.get("ReturnValuesOnConditionCheckFailure"), "enclosing": None}]
+
 def recording(self, operation, params):
     if self.meta.service_model.service_name == "dynamodb":
         role, source = who()
         if role:
             items = [k for item in params.get("TransactItems", []) for k in item]
-            key = params.get("Key") or {}
             records.append({"role": role, "source": source, "op": operation,
                             "index": params.get("IndexName"), "items": items,
-                            "pk": (key.get("PK") or {}).get("S", "")})
+                            "pk": partition(params), "requests": requests(operation, params)})
     return _make_api_call(self, operation, params)
 
 botocore.client.BaseClient._make_api_call = recording
@@ -377,17 +517,80 @@ def test_the_staff_function_may_do_exactly_what_the_staff_routes_do(
         assert env["STAGE"] == stage and "cognito-idp" in env["OIDC_ISSUER"]["Fn::Sub"]
 
 
-def test_the_owners_function_never_reads_contact_details(packaged: dict[str, Path],
-                                                         recorded: list[dict[str, Any]]) -> None:
-    """Its role may write a contact item (inside the submission) but not read or change
-    one: GetItem and UpdateItem carry the condition refusing PII# partitions, and the
-    routes never ask for one."""
-    lambda_calls = [c for c in recorded if c["role"] == "lambda"]
-    assert lambda_calls and not any(c["pk"].startswith("PII#") for c in lambda_calls)
+def lambda_requests(recorded: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every item request the owners' routes made while recording, with its call."""
+    return [{**r, "op": c["op"], "source": c["source"], "index": c["index"]}
+            for c in recorded if c["role"] == "lambda" for r in c["requests"]]
+
+
+# What someone holding the owners' function's credentials could try, to get a stored
+# contact back (receipt R): each must be refused.
+CONTACT_READS = [
+    Request.item("GetItem", "PII#R"),
+    Request.item("Query", "PII#R"),
+    Request.item("UpdateItem", "PII#R", "ALL_OLD"),
+    Request.item("UpdateItem", "PII#R", "ALL_NEW"),
+    Request.item("UpdateItem", "PII#R"),
+    Request.item("DeleteItem", "PII#R", "ALL_OLD"),
+    Request.item("ConditionCheckItem", "PII#R", enclosing="TransactWriteItems"),
+    Request.item("GetItem", "PII#R", enclosing="TransactGetItems"),
+    # a put over the stored contact asking for the old item
+    Request.item("PutItem", "PII#R", "ALL_OLD"),
+    Request.item("PutItem", "PII#R", "ALL_OLD", enclosing="TransactWriteItems"),
+    # a put on its own: it could carry ReturnValuesOnConditionCheckFailure=ALL_OLD with a
+    # condition that fails, which no IAM condition key shows; contacts are written only
+    # inside the submission's transaction
+    Request.item("PutItem", "PII#R"),
+    Request.item("PutItem", "PII#R", "NONE"),
+]
+
+
+def test_the_desk_client_registers_the_address_sign_out_returns_to(
+        packaged: dict[str, Path]) -> None:
+    """The desk's 退出 goes to Cognito's /logout with logout_uri = the desk's address, which
+    Cognito accepts only if it is one of the client's LogoutURLs."""
     for stage in STAGES:
-        for st in lambda_policy(api_template(packaged, stage))["Statement"]:
-            reads = {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"} & set(st["Action"])
-            assert not reads or st.get("Condition") == NO_CONTACT, (stage, st)
+        template = yaml.safe_load((packaged[stage] / "staff" / "sam.yaml").read_text())
+        client = template["Resources"]["DeskClient"]["Properties"]
+        assert client["LogoutURLs"] == client["CallbackURLs"] == [{"Ref": "DeskURL"}]
+        params = dict(p.split("=", 1) for p in deploy.load_stage(stage).staff_parameters("t", "a"))
+        assert params["DeskURL"] == origin(stage) + "/staff/"
+
+
+def test_the_owners_function_can_never_read_a_contact_back(
+        packaged: dict[str, Path], recorded: list[dict[str, Any]]) -> None:
+    """Its role may write a contact item inside the submission's transaction, and nothing
+    else on a PII# partition: no read, no update, no put that returns the old item (by the
+    policy, evaluated), while every call its routes made while recording is allowed."""
+    own = lambda_requests(recorded)
+    assert any(r["pk"].startswith("PII#") for r in own), "no submission with a contact recorded"
+    for stage in STAGES:
+        policy = lambda_policy(api_template(packaged, stage))
+        allowed_anyway = [r for r in CONTACT_READS if allows(policy, r)]
+        assert allowed_anyway == [], f"{stage}: the owners' role allows {allowed_anyway}"
+        for r in own:
+            resource = f"index/{r['index']}" if r["index"] else "table"
+            for returned in ({r["return_values"]} | ({"NONE"} if r["return_values"] is None
+                                                     else set())):
+                # whether IAM sees a missing ReturnValues as absent or as NONE
+                request = Request.item(r["action"], r["pk"], returned, r["enclosing"])
+                request = Request(request.action, resource, request.keys)
+                assert allows(policy, request), f"{stage}: {r['source']} needs {r}"
+
+
+def test_the_owners_routes_never_ask_for_a_contact_back(recorded: list[dict[str, Any]]) -> None:
+    """What the code asks: on PII# items only puts inside a transaction, never with
+    ReturnValues or ReturnValuesOnConditionCheckFailure other than NONE (and nothing the
+    owners' routes ask for returns an old item of any kind)."""
+    own = lambda_requests(recorded)
+    contact = [r for r in own if r["pk"].startswith("PII#")]
+    assert contact
+    assert {(r["action"], r["enclosing"]) for r in contact} == {("PutItem", "TransactWriteItems")}
+    for r in own:
+        assert r["on_failure"] in (None, "NONE"), r
+        assert r["return_values"] in (None, "NONE", "ALL_NEW", "UPDATED_NEW"), r
+        if r["pk"].startswith("PII#"):
+            assert r["return_values"] in (None, "NONE"), r
 
 
 def test_the_function_may_do_exactly_what_the_routes_do(packaged: dict[str, Path],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -167,6 +168,39 @@ def test_two_clerks_on_one_case_the_second_is_told(browser: Any, portal_stack: A
     assert "乙：也通知了电工" not in b.locator(".desk-timeline").inner_text()
     a.context.close()
     b.context.close()
+
+
+def test_signing_out_ends_the_sign_in_session_at_the_issuer(browser: Any, portal_stack: Any,
+                                                            desk_issuer: Any) -> None:
+    """退出 on a shared counter PC: the desk forgets its token and sends the browser to the
+    issuer's logout endpoint (Cognito's /logout, with the desk's client and its registered
+    sign-out address), which ends the hosted page's own session; else the next person
+    pressing 登录 would be signed in as the previous clerk without a password.
+
+    cognito-local has no /logout (it keeps no sign-in session either), so the request is
+    watched, not answered: the assertion is that the browser goes there, and that the
+    desk, opened again, is signed out."""
+    server, _ = portal_stack
+    page = sign_in(browser, server, "clerk")
+    assert page.evaluate("sessionStorage.getItem('desk.token')")
+    with page.expect_request(lambda r: r.url.startswith(desk_issuer.url + "/logout"),
+                             timeout=10_000) as went:
+        page.get_by_role("button", name="退出").click()
+    request = went.value
+    assert request.is_navigation_request() and request.frame == page.main_frame
+    url = urlsplit(request.url)
+    assert url.path == "/logout"
+    assert parse_qs(url.query) == {"client_id": [desk_issuer.client_id],
+                                   "logout_uri": [server.url + "staff/"]}
+    # where Cognito sends the browser back to (the registered logout address)
+    page.goto(server.url + "staff/")
+    page.get_by_role("button", name="登录").wait_for()
+    assert page.evaluate("sessionStorage.getItem('desk.token')") is None
+    # signed out: the menu marked hidden, nobody named (desk.css's display: flex still
+    # shows the menu; reported, not in this change)
+    assert page.locator("#desk-nav").get_attribute("hidden") is not None
+    assert page.locator("#desk-who").inner_text() == ""
+    page.context.close()
 
 
 def test_the_desk_page_is_kept_apart(browser: Any, portal_stack: Any, desk_issuer: Any) -> None:

@@ -40,6 +40,7 @@ from watchdog.events import (
     FileSystemEvent,
 )
 
+from . import csp
 from .cache import ContentCache, code_fingerprint, copy_bundle, digest, documents_digest, folder_digest
 from .errors import ContentInvalid
 from .features import all_features
@@ -194,6 +195,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             }
         # The search box's strings (site_src/overrides/partials/search.html hands them to search.js).
         config.extra["portal_search"] = ctx.t.prefixed("search.")
+        config.extra[csp.EXTRA] = csp.owner_policy(options.api_url)  # every owner page's CSP
         # Staff see their edits at once under `mkdocs serve`.
         if str(ctx.content_dir) not in config.watch:
             config.watch.append(str(ctx.content_dir))
@@ -287,6 +289,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             except KeyError:
                 pass
         server.observer = _ChangesObserver()
+        csp.allow_livereload(server)  # the reload script it puts into each page may run
         for path in again:
             server.watch(path)
         # Time is content: the preview rebuilds when a scheduled notice is due or one
@@ -330,11 +333,17 @@ class PortalPlugin(BasePlugin[PortalConfig]):
 
     @event_priority(-100)  # what the page finally is, after other plugins
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        output = csp.protect(output, config.extra[csp.EXTRA], page.content or "")
         if searchable(output):
             self.page_docs.append((page.file.dest_uri, output))
             if self.indexer is not None:
                 self.indexer.add_page(page.file.dest_uri, output)
         return output
+
+    def on_post_template(self, output_content: str, *, template_name: str,
+                         config: MkDocsConfig) -> str:  # 404.html
+        html = template_name.endswith(".html")
+        return csp.protect(output_content, config.extra[csp.EXTRA]) if html else output_content
 
     @event_priority(-100)  # after other plugins have written their files
     def on_post_build(self, *, config: MkDocsConfig) -> None:

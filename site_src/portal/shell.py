@@ -23,6 +23,7 @@ from mkdocs.structure.files import File
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
+from . import csp
 from .pipeline import LightPage
 
 TITLE = "PORTALSHELLTITLE"
@@ -59,7 +60,8 @@ class Shells:
             page.meta = {"hide": ["navigation", "toc"], "description": DESCRIPTION,
                          "search": {"exclude": True}}
             context = get_context(self.nav, self.files, self.config, page)
-            html = self.env.get_template("main.html").render(context)
+            html = csp.protect(self.env.get_template("main.html").render(context),
+                               self.config.extra[csp.EXTRA])
             self._parts[d] = _MARKERS.split(html)
         return self._parts[d]
 

@@ -77,12 +77,20 @@
         return true;
       });
   }
-  function signOut() {
+  function forget() {
     sessionStorage.removeItem("desk.token");
     me = null;
     document.getElementById("desk-nav").hidden = true;
     document.getElementById("desk-who").textContent = "";
-    showSignIn();
+  }
+  // 退出 ends the issuer's own session too (its hosted page keeps a cookie): else, on a
+  // shared counter PC, the next person pressing 登录 is signed in as the previous clerk.
+  // Cognito's /logout ends it and sends the browser back to the registered logout address.
+  function signOut() {
+    forget();
+    if (!C.issuer || !C.client) { showSignIn(); return; }
+    location.assign(C.issuer + "/logout?" +
+      new URLSearchParams({ client_id: C.client, logout_uri: here }).toString());
   }
   function showSignIn(message) {
     say(message || "", !!message);
@@ -99,7 +107,7 @@
       body: body === undefined ? undefined : JSON.stringify(body) })
       .then(function (r) {
         return r.json().catch(function () { return {}; }).then(function (data) {
-          if (r.status === 401) { signOut(); say(t("session_over"), true); throw new Error("signed out"); }
+          if (r.status === 401) { forget(); showSignIn(t("session_over")); throw new Error("signed out"); }
           return { status: r.status, data: data };
         });
       }, function () { say(t("offline"), true); throw new Error("offline"); });
