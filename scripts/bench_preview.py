@@ -14,9 +14,12 @@ paragraphs a notice, spread over six years) and measures, on this machine:
 - search updated: after the new notice, until the preview's search bundle is replaced.
 
 then compares against the baseline in the same run, the full build: edit <= 0.1x,
-new notice <= 0.2x, no-change build <= 0.3x, full build 5,000 / 2,000 <= 2.6.
+new notice <= 0.1x (issue 19; it was 0.2x while a new notice moved every list page),
+no-change build <= 0.3x, and, given two sizes or more, full build largest / smallest
+<= 2.6.
 
     .venv/bin/python scripts/bench_preview.py                 # 2,000 and 5,000
+    .venv/bin/python scripts/bench_preview.py --sizes 2000    # one size
     .venv/bin/python scripts/bench_preview.py --sizes 500 1000 --repeat 1 --edits 3
 
 Exit code 0 when every target holds, 1 when one is missed, 2 when a build fails.
@@ -183,7 +186,8 @@ def measure(n: int, repeat: int, edits: int, tmp: Path) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs=2, default=[2000, 5000], metavar=("N", "M"))
+    parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 5000], metavar="N",
+                        help="numbers of notices, one site each (default: 2000 5000)")
     parser.add_argument("--repeat", type=int, default=2, help="full builds per size; best kept")
     parser.add_argument("--edits", type=int, default=5, help="notices edited per size")
     args = parser.parse_args(argv)
@@ -202,15 +206,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {n:,} | " + " | ".join(
             f"{r[k]:.2f} s" + (f" ({r[k] / r['full']:.2f}x)" if k != "full" else "")
             for k, _ in cols) + " |")
-    small, large = args.sizes
     checks = []
     for n, r in rows.items():
         checks += [(f"{n:,}: edit visible <= 0.1x full build", r["edit"] / r["full"], 0.1),
-                   (f"{n:,}: new notice listed <= 0.2x full build", r["new_listed"] / r["full"], 0.2),
+                   (f"{n:,}: new notice listed <= 0.1x full build", r["new_listed"] / r["full"], 0.1),
                    (f"{n:,}: no-change build <= 0.3x full build",
                     r["nochange_build"] / r["full"], 0.3)]
-    checks.append((f"full build {large:,} / {small:,} <= 2.6",
-                   rows[large]["full"] / rows[small]["full"], 2.6))
+    small, large = min(rows), max(rows)
+    if small != large:
+        checks.append((f"full build {large:,} / {small:,} <= 2.6",
+                       rows[large]["full"] / rows[small]["full"], 2.6))
     print("\n| target | measured | holds |\n| --- | ---: | --- |")
     ok = True
     for name, value, limit in checks:

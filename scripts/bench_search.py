@@ -75,9 +75,10 @@ t0 = time.perf_counter()
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 import portal.plugin as plugin
+import portal.search as search
 
 if mode == "pagefind":
-    plugin.Indexer.wait = timed(plugin.Indexer.wait)
+    search.Indexer.wait = timed(search.Indexer.wait)
 else:
     import re
     from pathlib import Path
@@ -116,7 +117,7 @@ else:
 
     on_post_build.mkdocs_priority = -100
     plugin.PortalPlugin.on_post_build = on_post_build
-    plugin.Indexer = NoIndexer
+    search.Indexer = NoIndexer
     SearchPlugin.on_page_context = timed(SearchPlugin.on_page_context)
     SearchPlugin.on_post_build = timed(SearchPlugin.on_post_build)
 

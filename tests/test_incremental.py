@@ -36,9 +36,7 @@ def preview_build(config_file: str, site_dir: str) -> None:
     config.plugins.on_startup(command="serve", dirty=True)
     config.site_url = SERVE_URL
     build(config, serve_url=SERVE_URL, dirty=True)
-    plugin = config.plugins["portal"]
-    if plugin.background is not None:
-        plugin.background.wait()
+    config.plugins["portal"].search.wait()
 
 
 # The reference: one preview build from nothing, in a process of its own.
@@ -136,9 +134,9 @@ class Preview:
 
 @pytest.fixture
 def preview(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Preview]:
-    from portal.plugin import _SearchWorker
+    from portal.search import SearchWorker
 
-    monkeypatch.setattr(_SearchWorker, "QUIET", 0.0)
+    monkeypatch.setattr(SearchWorker, "QUIET", 0.0)
     monkeypatch.setenv("PORTAL_NOW", FIXED_NOW)
     monkeypatch.setenv("PORTAL_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
@@ -287,16 +285,16 @@ def test_a_preview_on_the_real_clock_rebuilds_when_a_notice_is_due(
         config.plugins.on_startup(command="serve", dirty=True)
         plugin = config.plugins["portal"]
         build(config, serve_url=SERVE_URL, dirty=True)
-        plugin.clock_file.parent.mkdir(parents=True, exist_ok=True)  # as on_serve does
+        preview = plugin.preview
+        preview.clock_file.parent.mkdir(parents=True, exist_ok=True)  # as on_serve does
         build(load_config(str(portal.config), site_dir=str(tmp_path / "site")),
               serve_url=SERVE_URL, dirty=True)
-        assert plugin.timer is not None
+        assert preview.timer is not None
         wait = (due - datetime.now(tz)).total_seconds() + 1
-        assert abs(plugin.timer.interval - wait) < 5
-        plugin.timer.cancel()
-        plugin.timer.function()  # what the timer does when the time comes
-        assert plugin.clock_file.read_text(encoding="utf-8") == due.isoformat()
+        assert abs(preview.timer.interval - wait) < 5
+        preview.timer.cancel()
+        preview.timer.function()  # what the timer does when the time comes
+        assert preview.clock_file.read_text(encoding="utf-8") == due.isoformat()
     finally:
+        plugin.search.wait()
         config.plugins.on_startup(command="build", dirty=False)
-        if plugin.background is not None:
-            plugin.background.wait()

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import MINIMAL_COMMUNITY, ROOT, BuildFixture
 from portal.cli.notice import EXIT_EXISTS, EXIT_INVALID, main
@@ -69,3 +70,35 @@ def test_console_command_is_installed_and_explains_itself() -> None:
     out = subprocess.run([str(ROOT / ".venv/bin/portal-notice"), "new", "--help"],
                          capture_output=True, text=True, check=True)
     assert "--category" in out.stdout and "--expires" in out.stdout
+
+
+def test_the_configured_content_folder_is_used(tmp_path: Path) -> None:
+    """mkdocs.yml's plugins.portal.content_dir: the notice goes where the build reads it,
+    and its buildings are checked against that folder's community file."""
+    cfg = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    for plugin in cfg["plugins"]:
+        if isinstance(plugin, dict) and "portal" in plugin:
+            plugin["portal"]["content_dir"] = "site-content"
+    (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump(cfg, allow_unicode=True),
+                                         encoding="utf-8")
+    (tmp_path / "site-content").mkdir()
+    (tmp_path / "site-content" / "community.yml").write_text(MINIMAL_COMMUNITY, encoding="utf-8")
+    args = ["new", "--root", str(tmp_path), "--yes", "--title", "3栋停水", "--category",
+            "停水停电", "--date", "2026-06-01", "--name", "water"]
+    assert main([*args, "--buildings", "9栋"]) == EXIT_INVALID  # not in site-content's community
+    assert main([*args, "--buildings", "3栋"]) == 0
+    assert (tmp_path / "site-content/notices/2026/2026-06-01-water.md").is_file()
+    assert not (tmp_path / "content").exists()
+
+
+def test_a_wrong_time_zone_is_refused_naming_the_option(
+        portal_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = portal_root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "timezone: Asia/Shanghai", "timezone: Mars/Olympus"), encoding="utf-8")
+    code = main(["new", "--root", str(portal_root), "--yes", "--title", "通知",
+                 "--category", "温馨提示", "--date", "2026-06-01"])
+    assert code == EXIT_INVALID
+    assert capsys.readouterr().err.strip() == (
+        "mkdocs.yml: plugins.portal.timezone: expected an IANA time zone such as "
+        "'Asia/Shanghai', found 'Mars/Olympus'")

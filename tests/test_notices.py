@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import feedparser
 import pytest
+import yaml
 
-from conftest import BuildFailed, BuildFixture, Site
+from conftest import MINIMAL_COMMUNITY, BuildFailed, BuildFixture, Site, build_site, site_config
 
 NOW = "2026-11-23T09:00:00"
 
@@ -128,15 +130,63 @@ def test_notices_stay_out_of_the_global_navigation(timeline: Site) -> None:
         assert "小区消杀通知" not in nav and "消防演练通知" not in nav
 
 
-def test_list_pages_are_paginated(fixture_site: BuildFixture) -> None:
-    files = {f"notices/2026/2026-11-{d:02d}-n{d}.md": notice(f"通知{d}", f"2026-11-{d:02d}")
-             for d in range(1, 23)}
+def day(i: int) -> str:
+    """The i-th day from 2026-08-01 (i from 1), for notices one a day."""
+    from datetime import date, timedelta
+
+    return (date(2026, 7, 31) + timedelta(days=i)).isoformat()
+
+
+def pagination(html: str) -> list[str]:
+    """The pagination's entries as text: numbers, '…', and the current one in brackets."""
+    nav = html.split('class="portal-pagination"', 1)[1].split("</nav>", 1)[0]
+    return [f"[{m[1]}]" if m[0] else m[1] or "…" for m in re.findall(
+        r'<(?:span|a)( aria-current="page")?[^>]*>([^<]*)</(?:span|a)>', nav)]
+
+
+def test_older_list_pages_are_numbered_from_the_oldest(fixture_site: BuildFixture) -> None:
+    """65 notices, one pinned: pages 1 and 2 hold the oldest 40, twenty each, newest first;
+    the first page the newest 25 under the pinned one."""
+    files = {f"notices/2026/{day(i)}-n{i}.md": notice(f"通知{i}", day(i)) for i in range(1, 66)}
+    files["notices/2026/2026-08-03-n3.md"] = notice("通知3", day(3), pinned="true")
     site = fixture_site(files, now=NOW)
-    first, second = titles(site.page("notices/")), titles(site.page("notices/page/2/"))
-    assert len(first) == 20 and len(second) == 2
-    assert first[0] == "通知22" and second == ["通知2", "通知1"]
-    assert 'rel="next" href="page/2/"' in site.page("notices/")
-    assert 'rel="prev" href="../../"' in site.page("notices/page/2/")
+    first = site.page("notices/")
+    assert titles(first) == ["通知3"] + [f"通知{i}" for i in range(65, 40, -1)]
+    assert titles(site.page("notices/page/2/")) == [f"通知{i}" for i in range(40, 20, -1)]
+    assert titles(site.page("notices/page/1/")) == [f"通知{i}" for i in range(20, 0, -1)]
+    assert not site.exists("notices/page/3/")
+    # 上一页 is newer, 下一页 older; the first page is 最新通知 in the pagination
+    assert pagination(first) == ["[最新通知]", "2", "1", "下一页"]
+    assert '<a rel="next" href="page/2/"' in first and '<a rel="prev"' not in first
+    second = site.page("notices/page/2/")
+    assert pagination(second) == ["上一页", "最新通知", "[2]", "1", "下一页"]
+    assert 'rel="prev" href="../../"' in second and 'rel="next" href="../1/"' in second
+    assert "<title>通知公告（第 2 页）" in second
+    assert pagination(site.page("notices/page/1/")) == ["上一页", "最新通知", "2", "[1]"]
+
+
+def site_with(base: Path, files: dict[str, str], **options: Any) -> Site:
+    """A fixture site built with these options of the portal plugin."""
+    content = base / "content"
+    for rel, text in {"community.yml": MINIMAL_COMMUNITY, **files}.items():
+        (content / rel).parent.mkdir(parents=True, exist_ok=True)
+        (content / rel).write_text(text, encoding="utf-8")
+    config = site_config(base, content, base / "site", NOW)
+    cfg = yaml.safe_load(config.read_text(encoding="utf-8"))
+    for plugin in cfg["plugins"]:
+        if isinstance(plugin, dict) and "portal" in plugin:
+            plugin["portal"].update(options)
+    config.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    return build_site(config)
+
+
+def test_a_long_list_links_a_window_of_pages(tmp_path: Path) -> None:
+    """Page numbers near this one, the first and the oldest page: a short row on a phone."""
+    files = {f"notices/2026/{day(i)}-n{i}.md": notice(f"通知{i}", day(i)) for i in range(1, 31)}
+    site = site_with(tmp_path, files, notices_per_page=2)
+    assert pagination(site.page("notices/page/7/")) == [
+        "上一页", "最新通知", "…", "9", "8", "[7]", "6", "5", "…", "1", "下一页"]
+    assert pagination(site.page("notices/")) == ["[最新通知]", "14", "13", "…", "1", "下一页"]
 
 
 def test_attachments_are_copied_beside_the_notice(fixture_site: BuildFixture, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -229,3 +279,65 @@ def test_all_notice_errors_at_once(fixture_site: BuildFixture) -> None:
             "notices/2026/2026-11-02-b.md": notice(date="2026-11-02", expires="2026-11-01"),
         }, now=NOW)
     assert str(caught.value).splitlines()[0] == "3 problems in the portal content:"
+
+
+def rendered(content: Path, **options: Any) -> dict[str, str]:
+    """Every page and file the portal makes of `content`, by address, without a build."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from portal.features import all_features
+    from portal.i18n import Translator
+    from portal.options import Options
+    from portal.pipeline import BuildContext, LightPage, load, template_env
+
+    tz = ZoneInfo("Asia/Shanghai")
+    ctx = BuildContext(content_dir=content, site_url="http://127.0.0.1:8000/",
+                       now=datetime.fromisoformat(NOW).replace(tzinfo=tz), tz=tz,
+                       t=Translator("zh"), env=template_env(), options=Options(**options))
+    return {out.url if isinstance(out, LightPage) else out.path:
+            out.html if isinstance(out, LightPage) else str(out.content)
+            for out in load(ctx, all_features()).render()}
+
+
+def write(content: Path, files: dict[str, str]) -> None:
+    for rel, text in {"community.yml": MINIMAL_COMMUNITY, **files}.items():
+        (content / rel).parent.mkdir(parents=True, exist_ok=True)
+        (content / rel).write_text(text, encoding="utf-8")
+
+
+LIST = re.compile(r"notices/index\.md|notices/((category|building)/[^/]+/)?(page/\d+/)?")
+
+
+def changed(before: dict[str, str], after: dict[str, str]) -> set[str]:
+    return {url for url in before.keys() & after.keys() if before[url] != after[url]}
+
+
+def test_a_new_notice_changes_only_the_first_page_of_each_list_it_is_on(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    write(content, {f"notices/2026/{day(i)}-n{i}.md": notice(
+        f"通知{i}", day(i), category=["停水停电", "温馨提示"][i % 2],
+        **({"buildings": "[3栋]"} if i % 3 == 0 else {})) for i in range(1, 66)})
+    before = rendered(content)
+    write(content, {"notices/2026/2026-11-20-new.md": notice("新通知", "2026-11-20",
+                                                             buildings="[2栋]")})
+    after = rendered(content)
+    lists = {url for url in after if LIST.fullmatch(url)}
+    assert sorted(changed(before, after) & lists) == [
+        "notices/building/2/", "notices/category/outage/", "notices/index.md"]
+    assert any("/page/" in url for url in lists)  # older pages there are, and stayed
+
+
+def test_when_a_new_page_appears_only_pages_near_the_newest_change(tmp_path: Path) -> None:
+    """14 older pages of two; two more notices make a 15th: its pagination links the
+    newest pages, so pages 12 to 14 change with it; 1 to 11 stay as they were."""
+    content = tmp_path / "content"
+    write(content, {f"notices/2026/{day(i)}-n{i}.md": notice(f"通知{i}", day(i))
+                    for i in range(1, 31)})
+    before = rendered(content, notices_per_page=2)
+    write(content, {f"notices/2026/{day(i)}-n{i}.md": notice(f"通知{i}", day(i))
+                    for i in (31, 32)})
+    after = rendered(content, notices_per_page=2)
+    pages = {url for url in after if url.startswith("notices/page/")}
+    assert pages - before.keys() == {"notices/page/15/"}
+    assert changed(before, after) & pages == {f"notices/page/{k}/" for k in (12, 13, 14)}

@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import yaml
 
-from conftest import Server, Site, artifact, axe_problems, phone_overflow
+from conftest import (
+    MINIMAL_COMMUNITY,
+    Server,
+    Site,
+    artifact,
+    axe_problems,
+    build_site,
+    phone_overflow,
+    serve,
+    site_config,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -90,3 +102,51 @@ def test_feeds_are_advertised_and_served(page: Any, site_server: Server) -> None
     rss = page.locator('a[type="application/rss+xml"]').first.get_attribute("href")
     response = page.request.get(site_server.url + "notices/" + rss)
     assert response.ok and b"<rss" in response.body()
+
+
+@pytest.fixture(scope="module")
+def long_list(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """30 notices, two a page: fourteen older pages behind the first."""
+    from datetime import date, timedelta
+
+    base = tmp_path_factory.mktemp("long-list")
+    content = base / "content"
+    (content / "notices" / "2026").mkdir(parents=True)
+    (content / "community.yml").write_text(MINIMAL_COMMUNITY, encoding="utf-8")
+    for i in range(1, 31):
+        day = date(2026, 7, 31) + timedelta(days=i)
+        (content / "notices" / "2026" / f"{day}-n{i}.md").write_text(
+            f"---\ntitle: 第{i}号通知：电梯年检安排\ndate: {day}\ncategory: 维修养护\n"
+            f"department: 工程部\n---\n正文。\n", encoding="utf-8")
+    config = site_config(base, content, base / "site")
+    cfg = yaml.safe_load(config.read_text(encoding="utf-8"))
+    for plugin in cfg["plugins"]:
+        if isinstance(plugin, dict) and "portal" in plugin:
+            plugin["portal"]["notices_per_page"] = 2
+    config.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    yield from serve(build_site(config).root)
+
+
+def test_pagination_on_a_phone_goes_to_older_and_newer_pages(browser: Any,
+                                                             long_list: Server) -> None:
+    """Owners page with 下一页 (older) and 上一页 (newer) on a 360 px phone; the row of page
+    numbers fits without scrolling sideways and passes axe."""
+    assert phone_overflow(browser, long_list.url, "notices/page/7/") <= 0
+    ctx = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
+                              locale="zh-CN")
+    pg = ctx.new_page()
+    pg.goto(long_list.url + "notices/")
+    assert pg.locator(".portal-notice-item > a").all_inner_texts()[0].startswith("第30号")
+    pg.get_by_role("link", name="下一页").click()
+    pg.wait_for_url("**/notices/page/14/")
+    pg.get_by_role("link", name="12", exact=True).click()  # two pages older
+    pg.wait_for_url("**/notices/page/12/")
+    pg.wait_for_load_state("load")
+    assert pg.locator(".portal-notice-item > a").all_inner_texts() == [
+        "第24号通知：电梯年检安排", "第23号通知：电梯年检安排"]
+    assert axe_problems(pg) == []
+    pg.get_by_role("link", name="上一页").click()
+    pg.wait_for_url("**/notices/page/13/")
+    pg.get_by_role("link", name="最新通知").click()
+    pg.wait_for_url(re.compile(r".*/notices/$"))
+    ctx.close()

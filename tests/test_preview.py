@@ -126,11 +126,8 @@ def test_a_preview_with_a_name_used_twice_still_renders(tmp_path: Path) -> None:
     (content / "notices" / "2026" / "2026-11-20-water-cut.md").write_text(NOTICE, encoding="utf-8")
     (content / "notices" / "2026" / "more" / "2026-11-20-water-cut.md").write_text(
         NOTICE.replace("3栋", "4栋"), encoding="utf-8")
-    from portal.plugin import yamlstr
-
     tz = ZoneInfo("Asia/Shanghai")
     env = template_env()
-    env.filters["yamlstr"] = yamlstr
     ctx = BuildContext(content_dir=content, site_url="http://127.0.0.1:8000/",
                        now=datetime(2026, 11, 23, 9, 0, tzinfo=tz), tz=tz, t=Translator("zh"),
                        env=env)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -39,8 +41,15 @@ ENVIRONMENT = {"api_url": "PORTAL_API_URL", "staff_api_url": "PORTAL_STAFF_API_U
                "cache_dir": "PORTAL_CACHE_DIR"}
 
 
+class OptionInvalid(ValueError):
+    """An option in mkdocs.yml (or its environment variable) that the build cannot use."""
+
+
 @dataclass(frozen=True)
 class Options:
+    """Every option of the portal plugin: its type, its default and its meaning, declared
+    once (the MkDocs adapter derives its `Config` schema from these fields)."""
+
     content_dir: str = "content"
     # Fixed build time (ISO 8601) for reproducible builds and tests; else env PORTAL_NOW or the clock.
     now: str | None = None
@@ -74,6 +83,33 @@ class Options:
             if name in given:
                 given[name] = str(given[name]).rstrip("/")
         return cls(**given)
+
+    def zone(self) -> ZoneInfo:
+        """The configured time zone; OptionInvalid if it is not one."""
+        try:
+            return ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise OptionInvalid(
+                f"mkdocs.yml: plugins.portal.timezone: expected an IANA time zone such as "
+                f"'Asia/Shanghai', found {self.timezone!r}") from exc
+
+    @property
+    def real_clock(self) -> bool:
+        """Whether builds take the time from the clock (neither `now` nor PORTAL_NOW is set)."""
+        return not (self.now or os.environ.get("PORTAL_NOW"))
+
+    def build_time(self, tz: ZoneInfo) -> datetime:
+        """"Now" for a build: `now`, else PORTAL_NOW, else the clock, in `tz`."""
+        raw = self.now or os.environ.get("PORTAL_NOW")
+        if not raw:
+            return datetime.now(tz)
+        try:
+            now = datetime.fromisoformat(raw)
+        except ValueError as exc:
+            raise OptionInvalid(
+                f"plugins.portal.now: expected an ISO 8601 date-time such as "
+                f"'2026-05-01T09:00', found {raw!r}") from exc
+        return now.replace(tzinfo=tz) if now.tzinfo is None else now.astimezone(tz)
 
     @classmethod
     def from_mkdocs_yml(cls, root: Path) -> Options:

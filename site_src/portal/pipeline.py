@@ -8,17 +8,19 @@ navigation tab and its blocks on the home page.
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import jinja2
+from markupsafe import Markup
 
-from .cache import ContentCache, digest
+from .cache import ContentCache, code_fingerprint, digest, folder_digest
 from .community import Community, load_community
 from .content import Loader
 from .errors import ContentError, ContentInvalid
@@ -160,6 +162,20 @@ class Portal:
                 items.append(item)
         return items
 
+    def theme_extra(self) -> dict[str, Any]:
+        """What the theme's overrides read from `extra`: the hotline in the header of every
+        page, and the search box's strings (partials/search.html hands them to search.js)."""
+        extra: dict[str, Any] = {"portal_search": self.ctx.t.prefixed("search.")}
+        community = self.ctx.community
+        if community is not None:
+            extra["portal"] = {
+                "hotline": community.hotline.phone,
+                "hotline_tel": community.hotline.tel,
+                "hotline_label": self.ctx.t("header.hotline"),
+                "name": community.full_name,
+            }
+        return extra
+
     def next_change(self) -> datetime | None:
         """The soonest time at which the clock changes what the site shows."""
         return min((t for f in self.features
@@ -200,6 +216,62 @@ class Portal:
             for url, found in sorted(by_url.items())]
 
 
+@dataclass(frozen=True)
+class Settings:
+    """What a build takes from its host's configuration (for MkDocs: mkdocs.yml)."""
+
+    config: bytes  # the configuration file as written (any change rebuilds everything)
+    site_url: str | None
+    language: str
+    overrides: Path | None = None  # templates that override the theme's and the portal's
+    markdown_extensions: list[Any] = field(default_factory=list)
+    mdx_configs: dict[str, Any] = field(default_factory=dict)
+
+
+def context(settings: Settings, options: Options, content_dir: Path,
+            cache: ContentCache) -> BuildContext:
+    """What every feature reads in one build; OptionInvalid for an option it cannot use."""
+    tz = options.zone()
+    now = options.build_time(tz)
+    env = template_env(jinja2.FileSystemLoader(settings.overrides) if settings.overrides else None)
+    env.bytecode_cache = cache.templates()
+    convert = markdown_converter(settings.markdown_extensions, settings.mdx_configs)
+    # The inputs every page shares. The clock is not one of them: what it decides (a
+    # notice scheduled, current or expired) is in the digests of the content it decides.
+    fingerprint = digest(
+        code_fingerprint(), folder_digest(settings.overrides) if settings.overrides else "",
+        settings.config, _read(content_dir / "community.yml"), repr(replace(options, now=None)),
+        settings.site_url or "", settings.language)
+
+    def markdown(text: str) -> str:
+        return cache.text("markdown", digest(fingerprint, text), lambda: convert(text))
+
+    return BuildContext(
+        content_dir=content_dir,
+        site_url=settings.site_url or "http://127.0.0.1:8000/",
+        now=now,
+        tz=tz,
+        t=Translator(settings.language),
+        env=env,
+        markdown=markdown,
+        options=options,  # the deploy (and the local stack) set the API's address per stage
+        cache=cache,
+        fingerprint=fingerprint,
+    )
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def yamlstr(value: object) -> Markup:
+    """A YAML-safe scalar for generated front matter (JSON strings are YAML)."""
+    return Markup(json.dumps(str(value), ensure_ascii=False))
+
+
 def template_env(extra_loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:
     """A Jinja environment that finds the portal's templates (after any site overrides)."""
     loaders: list[jinja2.BaseLoader] = []
@@ -213,6 +285,7 @@ def template_env(extra_loader: jinja2.BaseLoader | None = None) -> jinja2.Enviro
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
+    env.filters["yamlstr"] = yamlstr
     return env
 
 

@@ -25,17 +25,13 @@ from mkdocs.structure.pages import Page
 
 from . import csp
 from .pipeline import LightPage
+from .search import marked
 
 TITLE = "PORTALSHELLTITLE"
 DESCRIPTION = "PORTALSHELLDESCRIPTION"
 CONTENT = "<!--PORTALSHELLCONTENT-->"
 URL = "PORTALSHELLURL"
 _MARKERS = re.compile(f"({TITLE}|{DESCRIPTION}|{re.escape(CONTENT)}|{URL}/)")
-
-
-def section(url: str) -> str:
-    """The site section a page belongs to: the first folder of its address ('notices')."""
-    return url.strip("/").split("/")[0]
 
 
 def depth(url: str) -> int:
@@ -80,25 +76,9 @@ class Shells:
 
     def render(self, page: LightPage) -> str:
         fill = {TITLE: str(escape(page.title)), DESCRIPTION: str(escape(page.description)),
-                CONTENT: searchable(page), URL + "/": page.url}
+                CONTENT: marked(page), URL + "/": page.url}
         parts = self._shell(depth(page.url))
         return "".join(fill.get(p, p) if i % 2 else p for i, p in enumerate(parts))
-
-
-def searchable(page: LightPage) -> str:
-    """The page's HTML, marked for Pagefind (which indexes only data-pagefind-body) if searchable."""
-    if page.search_text is None:
-        return page.html
-    return (f'<div data-pagefind-body data-pagefind-filter="section:{section(page.url)}">'
-            f"{page.html}</div>")
-
-
-def search_document(page: LightPage, language: str) -> str:
-    """What Pagefind reads of a generated page: its title and marked content, without the
-    theme around it (the same text and title as the full page, at a tenth of the size)."""
-    title = "" if "<h1" in page.html else f"<h1>{escape(page.title)}</h1>"
-    return (f'<!doctype html><html lang="{escape(language)}"><head><meta charset="utf-8">'
-            f"<title>{escape(page.title)}</title></head><body>{title}{searchable(page)}</body></html>")
 
 
 class Written:

@@ -1,5 +1,8 @@
 """`portal-notice new`: write a correctly named notice with valid front matter.
 
+It writes into the content folder the build reads (mkdocs.yml's plugins.portal.content_dir)
+and checks buildings against that folder's community.yml.
+
 Asks for whatever is not given on the command line, checks the answers with the same
 schema the build uses, and prints the path of the new file.
 """
@@ -13,7 +16,6 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import ValidationError
@@ -23,7 +25,7 @@ from portal_contracts.files import when as parse_when
 from ..community import Community
 from ..errors import from_pydantic
 from ..features.notices.model import FILE_NAME, LEVELS, NoticeMeta
-from ..options import Options
+from ..options import OptionInvalid, Options
 
 EXIT_OK, EXIT_INVALID, EXIT_EXISTS = 0, 1, 3
 
@@ -57,7 +59,8 @@ def render(meta: dict[str, Any], body: str) -> str:
 def main(argv: list[str] | None = None, reader: Callable[[str], str] = input) -> int:
     parser = argparse.ArgumentParser(
         prog="portal-notice",
-        description="Write a new notice under content/notices/ with valid front matter. "
+        description="Write a new notice under <content>/notices/ with valid front matter "
+                    "(<content>: plugins.portal.content_dir in mkdocs.yml, default content). "
                     "Anything not given as an option is asked for.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
@@ -76,11 +79,16 @@ def main(argv: list[str] | None = None, reader: Callable[[str], str] = input) ->
 
     root: Path = args.root
     options = Options.from_mkdocs_yml(root)
+    content = root / options.content_dir  # as the build reads it (absolute stays absolute)
     categories = options.notice_categories
-    tz = ZoneInfo(options.timezone)
+    try:
+        tz = options.zone()
+    except OptionInvalid as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INVALID
     try:
         community = Community.model_validate(
-            yaml.safe_load((root / "content" / "community.yml").read_text(encoding="utf-8")))
+            yaml.safe_load((content / "community.yml").read_text(encoding="utf-8")))
         buildings = list(community.buildings)
     except (OSError, ValidationError, yaml.YAMLError):
         buildings = []
@@ -127,7 +135,7 @@ def main(argv: list[str] | None = None, reader: Callable[[str], str] = input) ->
         print(f"new notice: name: expected lower-case letters, digits and '-', found {name!r}",
               file=sys.stderr)
         return EXIT_INVALID
-    path = root / "content" / "notices" / day[:4] / file_name
+    path = content / "notices" / day[:4] / file_name
     if path.exists():
         print(f"{path}: already exists; choose another --name", file=sys.stderr)
         return EXIT_EXISTS

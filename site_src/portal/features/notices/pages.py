@@ -14,6 +14,7 @@ from ...cache import digest
 from ...common import html_text, qr_svg
 from ...pipeline import BuildContext, HomeBlock, LightPage, OutputFile
 from ...urls import relative
+from .lists import paginate
 from .model import Notice, Notices, building_slug, ordered
 
 
@@ -31,7 +32,7 @@ def render(data: Notices, ctx: BuildContext) -> list[OutputFile | LightPage]:
     # No `now` here: whatever the clock decides about a notice is in its digest.
     common: dict[str, Any] = {"t": ctx.t, "community": ctx.community,
                               "rel": relative, "categories": data.categories,
-                              "item": ItemRenderer(ctx), "pager": pager}
+                              "item": ItemRenderer(ctx)}
     for n in data.items:
         key = ctx.key(n.digest, _link(n.next), _link(n.prev), qr)
         page_html, search_text = ctx.cache.obj("notice-page", key,
@@ -42,44 +43,46 @@ def render(data: Notices, ctx: BuildContext) -> list[OutputFile | LightPage]:
         out.extend(OutputFile(f"{n.url}{a.name}", a.source.read_bytes()) for a in n.attachments)
 
     bslugs = {b: building_slug(b, i) for i, b in enumerate(data.buildings)}
-    months = sorted({n.month for n in data.items}, reverse=True)
-    nav = {"categories": data.categories, "buildings": bslugs, "months": months}
-    nav_key = digest(sorted(data.categories.items()), sorted(bslugs.items()), months)
+    nav = {"categories": data.categories, "buildings": bslugs}
+    nav_key = digest(sorted(data.categories.items()), sorted(bslugs.items()))
     lists: list[tuple[str, str, list[Notice], dict[str, Any]]] = [
-        ("notices/", ctx.t("notices.title"), ordered(data.current), {"kind": "index"}),
+        ("notices/", ctx.t("notices.title"), data.current, {"kind": "index"}),
     ]
     by_cat: dict[str, list[Notice]] = defaultdict(list)
     for n in data.current:
         by_cat[n.category_slug].append(n)
     for slug, name in data.categories.items():
         lists.append((f"notices/category/{slug}/", ctx.t("notices.category_title", name=name),
-                      ordered(by_cat.get(slug, [])), {"kind": "category", "slug": slug}))
+                      by_cat.get(slug, []), {"kind": "category", "slug": slug}))
     for b, bslug in bslugs.items():
         mine = [n for n in data.current if not n.meta.buildings or b in n.meta.buildings]
         lists.append((f"notices/building/{bslug}/", ctx.t("notices.building_title", name=b),
-                      ordered(mine), {"kind": "building", "building": b}))
+                      mine, {"kind": "building", "building": b}))
     list_html = ctx.env.get_template("portal/notice_list.html")
     list_md = ctx.env.get_template("portal/notice_list.md")
     for base, title, notices, extra in lists:
-        pages = [notices[i:i + per_page] for i in range(0, len(notices), per_page)] or [[]]
-        urls = [base] + [f"{base}page/{k}/" for k in range(2, len(pages) + 1)]
-        list_key = digest(title, urls, nav_key, json.dumps(extra, sort_keys=True))
-        for number, (chunk, url) in enumerate(zip(pages, urls, strict=True), start=1):
-            values = dict(title=title, notices=chunk, page=url, number=number,
-                          pages=len(pages), page_urls=urls, nav=nav, **extra, **common)
-            key = ctx.key(list_key, number, [n.digest for n in chunk])
-            if url == "notices/":  # in the navigation: a real MkDocs page
+        list_key = digest(title, base, nav_key, json.dumps(extra, sort_keys=True))
+        for lp in paginate(base, notices, per_page):
+            # All a list page shows: its notices, its place and its links to other pages
+            # (older pages keep theirs when a notice is added: see lists.py).
+            key = ctx.key(list_key, lp.number, [n.digest for n in lp.notices], lp.steps,
+                          lp.newer, lp.older)
+            values = dict(title=title, notices=lp.notices, page=lp.url, number=lp.number,
+                          steps=lp.steps, newer=lp.newer, older=lp.older, nav=nav,
+                          **extra, **common)
+            if lp.url == "notices/":  # in the navigation: a real MkDocs page
                 out.append(OutputFile("notices/index.md", ctx.cache.text(
                     "notice-list-md", key, partial(list_md.render, **values))))
             else:
-                full = title + (ctx.t("notices.page_n", n=number) if number > 1 else "")
-                out.append(LightPage(url, full, ctx.cache.text(
+                full = title + (ctx.t("notices.page_n", n=lp.number) if lp.number else "")
+                out.append(LightPage(lp.url, full, ctx.cache.text(
                     "notice-list", key, partial(list_html.render, **values)), key=key))
 
     by_month: dict[str, list[Notice]] = defaultdict(list)
     for n in data.items:
         by_month[n.month].append(n)
     common["nav"] = nav
+    months = sorted(by_month, reverse=True)
     counts = [(m, len(by_month[m])) for m in months]
     out.append(OutputFile("notices/archive.md", ctx.cache.text(
         "notice-archive-md", ctx.key(counts, nav_key), lambda: ctx.env.get_template(
@@ -92,18 +95,6 @@ def render(data: Notices, ctx: BuildContext) -> list[OutputFile | LightPage]:
         out.append(LightPage(url, ctx.t("notices.archive_month", month=m), ctx.cache.text(
             "notice-archive", key, partial(archive.render, months=[], month=m,
                                            notices=by_month[m], page=url, **common)), key=key))
-    return out
-
-
-def pager(number: int, pages: int, around: int = 2) -> list[int | None]:
-    """The page numbers a list links to: the first, the last and two either side of this
-    one, None where numbers are left out (a hundred links would fill a phone's screen)."""
-    shown = sorted({1, pages, *range(max(1, number - around), min(pages, number + around) + 1)})
-    out: list[int | None] = []
-    for k in shown:
-        if out and k - (out[-1] or 0) > 1:
-            out.append(None)
-        out.append(k)
     return out
 
 
@@ -159,8 +150,8 @@ class ItemRenderer:
         self.template = ctx.env.get_template("portal/notice_item.html")
         self.t = ctx.t
         self.fingerprint = ctx.fingerprint
-        # Kept in memory between a preview's rebuilds (a new notice moves every entry of
-        # the lists it is on to another page, where it looks the same).
+        # Kept in memory between a preview's rebuilds (a list's first page is made again
+        # with each new notice, of entries it mostly had).
         self.cache: dict[tuple[str, str, str], Markup] = ctx.cache.scratch("notice-items")
 
     def __call__(self, n: Notice, page: str) -> Markup:

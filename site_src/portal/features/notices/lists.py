@@ -1,0 +1,90 @@
+"""Which notices a list's pages hold, and how the pages link to each other.
+
+A list (all current notices, one category's, one building's) has its first page at its
+own address (`notices/`) and older pages numbered **from the oldest** (`notices/page/1/`
+holds the oldest 20). So a new notice changes the first page only: every older page holds
+the same notices and the same links as before, and is not rendered again. (Numbered from
+the newest, as lists usually are, a new notice moved every entry of every page one place.)
+
+- Older pages hold the list's current notices by date, exactly `per_page` each, urgent and
+  pinned ones included at their date; each page shows its notices newest first.
+- The first page holds the rest: the newest `per_page` to `2 * per_page - 1` notices (so
+  that no older page is short), with urgent, then pinned, then newest first, as the list
+  always was; urgent and pinned notices from older pages head it too.
+- The pagination shows the first page (最新), a window of two numbers either side of this
+  page and page 1 (the oldest), with 上一页 (newer) and 下一页 (older). A page's links
+  change only when a page appears or goes within two of it.
+
+What still moves pages: a notice leaving the list (it expires, is removed, or changes
+category or buildings) or entering it anywhere but at the newest end shifts the pages
+from its date on; expiring notices are mostly recent ones, on the first page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import Notice, ordered
+
+
+@dataclass(frozen=True)
+class Step:
+    """One place in the pagination: the first page (`number` None) or an older page."""
+
+    number: int | None
+    url: str
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class ListPage:
+    url: str
+    number: int | None  # None: the first page, at the list's own address; else from the oldest
+    notices: tuple[Notice, ...]
+    steps: tuple[Step | None, ...]  # the pagination (None: numbers left out); () for one page
+    newer: str | None  # the address of 上一页
+    older: str | None  # the address of 下一页
+
+
+def paginate(base: str, notices: list[Notice], per_page: int) -> list[ListPage]:
+    """The pages of the list at `base` (e.g. 'notices/') of these current notices."""
+    newest_first = sorted(notices, key=lambda n: (-n.published.timestamp(), n.slug))
+    oldest_first = newest_first[::-1]
+    older = max(0, len(notices) - per_page) // per_page  # how many older pages
+    chunks = [tuple(oldest_first[i * per_page:(i + 1) * per_page][::-1]) for i in range(older)]
+    rest = oldest_first[older * per_page:]
+    kept = oldest_first[:older * per_page]
+    first = ordered([n for n in kept if n.meta.level == "urgent" or n.meta.pinned] + rest)
+
+    # Places from the newest: 1 is the first page, 1 + k is older page `older + 1 - k`.
+    def number(place: int) -> int | None:
+        return None if place == 1 else older + 2 - place
+
+    def url(place: int) -> str:
+        n = number(place)
+        return base if n is None else f"{base}page/{n}/"
+
+    out = []
+    places = older + 1
+    for place in range(1, places + 1):
+        steps = tuple(None if p is None else Step(number(p), url(p), p == place)
+                      for p in window(place, places)) if places > 1 else ()
+        out.append(ListPage(
+            url=url(place), number=number(place),
+            notices=tuple(first) if place == 1 else chunks[older + 1 - place],
+            steps=steps,
+            newer=url(place - 1) if place > 1 else None,
+            older=url(place + 1) if place < places else None))
+    return out
+
+
+def window(number: int, pages: int, around: int = 2) -> list[int | None]:
+    """The places a page links to: the first, the last and two either side of this one,
+    None where places are left out (a hundred links would fill a phone's screen)."""
+    shown = sorted({1, pages, *range(max(1, number - around), min(pages, number + around) + 1)})
+    out: list[int | None] = []
+    for k in shown:
+        if out and k - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(k)
+    return out
