@@ -84,6 +84,12 @@ class PortalConfig(Config):
     oidc_url = c.Type(str, default=DEFAULTS.oidc_url)
     oidc_client_id = c.Type(str, default=DEFAULTS.oidc_client_id)
     cache_dir = c.Type(str, default=DEFAULTS.cache_dir)
+    editor_assets = c.Type(str, default=DEFAULTS.editor_assets)
+    editor_backend = c.Choice(("local", "proxy"), default=DEFAULTS.editor_backend)
+    editor_local_url = c.Type(str, default=DEFAULTS.editor_local_url)
+    editor_proxy_url = c.Type(str, default=DEFAULTS.editor_proxy_url)
+    editor_repo = c.Type(str, default=DEFAULTS.editor_repo)
+    editor_branch = c.Type(str, default=DEFAULTS.editor_branch)
 
 
 def yamlstr(value: object) -> Markup:
