@@ -255,7 +255,7 @@ class FieldBuilder:
     @staticmethod
     def summary(items: dict[str, Any]) -> str:
         names = list(items.get("properties", {}))[:3]
-        return " · ".join("{{fields.%s}}" % n for n in names)
+        return " · ".join("{{fields." + n + "}}" for n in names)
 
 
 def _generic(path: str) -> str:
@@ -427,9 +427,7 @@ class EditorFeature(Feature):
     def render(self, data: None, ctx: BuildContext) -> list[OutputFile | LightPage]:
         if not ctx.options.editor_assets:
             return []
-        assets = Path(ctx.options.editor_assets)
-        if not assets.is_absolute():
-            assets = ctx.content_dir.parent / assets
+        assets = Path(ctx.options.editor_assets)  # made absolute from mkdocs.yml's folder
         missing = [p for p in [*ASSETS.values(), YAML_LIB] if not (assets / p).exists()]
         if missing:
             raise ContentInvalid([ContentError(

@@ -57,6 +57,13 @@ export function makeFormat(YAML, spec) {
     return path in defaults && same(path, defaults[path], v, true);
   }
 
+  function empty(path, v) {
+    if (v === undefined || v === null || v === "") return true;
+    if (Array.isArray(v)) return v.length === 0;
+    if (v && typeof v === "object") return Object.keys(v).every((k) => empty(`${path}.${k}`, v[k]));
+    return false;
+  }
+
   function same(path, a, b, raw = false) {
     if (!raw) {
       const aa = absent(path, a), bb = absent(path, b);
@@ -182,7 +189,7 @@ export function makeFormat(YAML, spec) {
         const ov = oldObj ? oldObj[k] : undefined;
         const nv = newObj ? newObj[k] : undefined;
         if (same(p, ov, nv)) continue;
-        if (absent(p, nv)) {
+        if (empty(p, nv)) {  // cleared in the form: the key goes (a default value stays written)
           const s = lineStart(pair.key.range[0]);
           edits.push([s, Math.min(text.length, lineEnd(pairEnd(pair)) + 1), ""]);
           continue;
