@@ -4,8 +4,8 @@ offers are values the build accepts, and its file format leaves files as staff w
 from __future__ import annotations
 
 import json
-from html import unescape
 import subprocess
+from html import unescape
 from pathlib import Path
 from typing import Any
 
