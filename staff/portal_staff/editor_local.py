@@ -98,8 +98,26 @@ class Publisher:
             except RepoError as exc:  # a branch being switched: try again next time
                 print(f"editor: {exc}", flush=True)
 
+    def prune(self) -> list[str]:
+        """Drop drafts that no longer differ from what is published (an edit undone and
+        saved): decap-server answers 500 for such a draft and the workflow page fails."""
+        current = git(self.repo, "branch", "--show-current").strip()
+        gone = []
+        for branch in git(self.repo, "for-each-ref", "--format=%(refname:short)",
+                          "refs/heads/cms/").split():
+            if branch == current:
+                continue
+            if subprocess.run(["git", "-C", str(self.repo), "diff", "--quiet", BRANCH, branch]
+                              ).returncode == 0:
+                git(self.repo, "branch", "-D", branch)
+                subprocess.run(["git", "-C", str(self.repo), "config", "--unset",
+                                f"branch.{branch}.description"], capture_output=True)
+                gone.append(branch)
+        return gone
+
     def sync(self) -> list[str]:
         """Bring the checkout up to the repository's main branch; the files copied."""
+        self.prune()
         head = self._head()
         if head == self.seen:
             return []

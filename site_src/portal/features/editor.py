@@ -297,7 +297,7 @@ def collections(ctx: BuildContext, community: Community | None) -> list[Collecti
     picked = choices(ctx, community)
     out = []
     t = ctx.t
-    content = ctx.options.content_dir.strip("/")
+    content = repo_folder(ctx)
     for kind in KINDS:
         build = FieldBuilder(kind, schema_of(kind), ctx, {
             k: v for k, v in picked[kind.name].items() if v})
@@ -364,6 +364,13 @@ def collections(ctx: BuildContext, community: Community | None) -> list[Collecti
     return out
 
 
+def repo_folder(ctx: BuildContext) -> str:
+    """The content folder's path in the repository the editor commits to (an absolute
+    content_dir, as tests and the local stack's copies use, is that repository's folder)."""
+    folder = Path(ctx.options.content_dir)
+    return folder.name if folder.is_absolute() else folder.as_posix().strip("/")
+
+
 def backend(ctx: BuildContext) -> dict[str, Any]:
     """Where saves go: the local stack's decap-server, or the git host through the
     portal's proxy with the staff sign-in (see editor_backend in options.py)."""
@@ -394,7 +401,7 @@ def config(ctx: BuildContext, community: Community | None) -> tuple[dict[str, An
         "site_url": ctx.site_url,
         "display_url": ctx.site_url,
         "logo_url": "../../assets/favicon.svg",
-        "media_folder": f"{ctx.options.content_dir.strip('/')}/media",
+        "media_folder": f"{repo_folder(ctx)}/media",
         "slug": {"encoding": "ascii", "clean_accents": True, "sanitize_replacement": "-"},
         "show_preview_links": False,
         "search": True,
@@ -408,13 +415,14 @@ def csp(ctx: BuildContext) -> str:
     """As strict as Decap allows. Its relaxations, each needed by Decap itself:
     script-src 'unsafe-eval' (Ajv compiles the config schema with new Function);
     style-src 'unsafe-inline' (its CSS-in-JS writes <style> elements at run time);
-    img-src blob: data: (previews of images and files chosen for upload)."""
+    img-src and connect-src blob: (its previews read files chosen for upload and loaded
+    entries' media as blob: URLs)."""
     o = ctx.options
     connect = {origin(u) for u in (o.editor_local_url, o.editor_proxy_url, o.oidc_url,
                                    o.staff_api_url) if origin(u)}
     return ("default-src 'none'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data: blob:; font-src 'self'; "
-            f"connect-src 'self' {' '.join(sorted(connect))}; frame-src 'self' blob:; "
+            f"connect-src 'self' blob: {' '.join(sorted(connect))}; frame-src 'self' blob:; "
             "form-action 'none'; base-uri 'none'")
 
 
