@@ -117,6 +117,8 @@ def site_config(base: Path, content: Path, site_dir: Path, now: str = FIXED_NOW,
         if isinstance(plugin, dict) and "portal" in plugin:
             plugin["portal"]["content_dir"] = str(content)
             plugin["portal"]["now"] = now
+            if plugin["portal"].get("editor_assets"):  # beside the repo's mkdocs.yml, not this one
+                plugin["portal"]["editor_assets"] = str(ROOT / plugin["portal"]["editor_assets"])
     cfg.update(extra)
     path = base / "mkdocs.yml"
     path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")

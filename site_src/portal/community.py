@@ -41,6 +41,8 @@ class Community(Strict):
     property_company: Text
     households: int = Field(gt=0)
     buildings: list[Text] = Field(min_length=1)
+    # The departments that sign notices (the editor offers these; the build checks them).
+    departments: list[Text] = Field(default_factory=list)
     contacts: list[Contact] = Field(min_length=1)
     email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
     reception: Reception
@@ -57,6 +59,9 @@ class Community(Strict):
         dupb = sorted({b for b in self.buildings if self.buildings.count(b) > 1})
         if dupb:
             raise FieldProblem("buildings", "each building once", f"{dupb} more than once")
+        dupd = sorted({d for d in self.departments if self.departments.count(d) > 1})
+        if dupd:
+            raise FieldProblem("departments", "each department once", f"{dupd} more than once")
         return self
 
     @property

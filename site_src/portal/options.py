@@ -38,7 +38,10 @@ EVENT_CATEGORIES = {
 # Set per stage by the deploy and by the local stack; they win over mkdocs.yml.
 ENVIRONMENT = {"api_url": "PORTAL_API_URL", "staff_api_url": "PORTAL_STAFF_API_URL",
                "oidc_url": "PORTAL_OIDC_URL", "oidc_client_id": "PORTAL_OIDC_CLIENT_ID",
-               "cache_dir": "PORTAL_CACHE_DIR"}
+               "cache_dir": "PORTAL_CACHE_DIR", "editor_backend": "PORTAL_EDITOR_BACKEND",
+               "editor_local_url": "PORTAL_EDITOR_LOCAL_URL",
+               "editor_proxy_url": "PORTAL_EDITOR_PROXY_URL", "editor_repo": "PORTAL_EDITOR_REPO",
+               "editor_branch": "PORTAL_EDITOR_BRANCH", "editor_assets": "PORTAL_EDITOR_ASSETS"}
 
 
 class OptionInvalid(ValueError):
@@ -70,6 +73,17 @@ class Options:
     # The content cache (see cache.py), beside mkdocs.yml unless absolute; "" builds without
     # one. PORTAL_CACHE_DIR overrides it (tests and benchmarks give each site its own).
     cache_dir: str = ".cache/portal"
+    # The content editor (/staff/content/, features/editor.py). `editor_assets`: the npm tools
+    # folder with Decap CMS, beside mkdocs.yml unless absolute; "" leaves the editor out.
+    # `editor_backend`: "local" saves through the local stack's decap-server
+    # (`editor_local_url`); "proxy" through the portal's git proxy (`editor_proxy_url`) to
+    # the repository `editor_repo` (owner/name), signing in at `oidc_url` like the desk.
+    editor_assets: str = ""
+    editor_backend: str = "local"
+    editor_local_url: str = "http://127.0.0.1:8081/api/v1"
+    editor_proxy_url: str = ""
+    editor_repo: str = ""
+    editor_branch: str = "main"
 
     @classmethod
     def from_config(cls, values: dict[str, Any]) -> Options:
@@ -79,7 +93,7 @@ class Options:
         for name, variable in ENVIRONMENT.items():
             if os.environ.get(variable):
                 given[name] = os.environ[variable]
-        for name in ("api_url", "staff_api_url", "oidc_url"):
+        for name in ("api_url", "staff_api_url", "oidc_url", "editor_proxy_url"):
             if name in given:
                 given[name] = str(given[name]).rstrip("/")
         return cls(**given)

@@ -102,6 +102,8 @@ class PortalPlugin(BasePlugin[PortalConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").resolve().parent
         options = Options.from_config(dict(self.config))
+        if options.editor_assets and not Path(options.editor_assets).is_absolute():
+            options = dataclasses.replace(options, editor_assets=str(root / options.editor_assets))
         content_dir = root / options.content_dir
         cache = self._cache(root, options)
         if self.preview is not None:

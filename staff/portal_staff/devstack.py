@@ -23,8 +23,11 @@ from typing import Any
 from portal_domain.store import create_table
 from portal_staff.surveys import bundle
 
+from .editor_local import Publisher, RepoError, prepare
+
 ROOT = Path(__file__).resolve().parents[2]  # staff/portal_staff/devstack.py
 EMULATOR = ROOT / "tools" / "node_modules" / "amplify-dynamodb-simulator" / "emulator"
+DECAP_SERVER = ROOT / "tools" / "node_modules" / "decap-server" / "dist" / "index.js"
 COGNITO_LOCAL = ROOT / "tools" / "node_modules" / ".bin" / "cognito-local"
 API_DIR = ROOT / "api"
 STAFF_API_DIR = ROOT / "staff_api"
@@ -178,6 +181,17 @@ def start_staff_api(port: int, endpoint: str, table: str, origin: str, issuer: L
         **(extra_env or {})})
 
 
+def start_decap_server(port: int, repo: Path, origin: str) -> subprocess.Popen[bytes]:
+    if not DECAP_SERVER.is_file():
+        raise StackError(f"{DECAP_SERVER} is missing: run bash scripts/setup.sh")
+    env = {"PATH": "/usr/bin:/bin:/usr/local/bin", "PORT": str(port), "MODE": "git",
+           "GIT_REPO_DIRECTORY": str(repo), "BIND_HOST": "127.0.0.1", "ORIGIN": origin,
+           "LOG_LEVEL": "warn"}
+    proc = subprocess.Popen(["node", str(DECAP_SERVER)], cwd=repo, env=env)
+    wait_for_port(port, proc=proc)
+    return proc
+
+
 def desk_env(staff_api: str, issuer: LocalIssuer) -> dict[str, str]:
     """What the site build needs to put into the desk page."""
     return {"PORTAL_STAFF_API_URL": staff_api, "PORTAL_OIDC_URL": issuer.url,
@@ -214,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db-port", type=int, default=8001)
     parser.add_argument("--staff-api-port", type=int, default=8003)
     parser.add_argument("--issuer-port", type=int, default=9229)
+    parser.add_argument("--editor-port", type=int, default=8081,
+                        help="decap-server, the content editor's local backend (default 8081)")
     parser.add_argument("--table", default="portal-local")
     args = parser.parse_args(argv)
 
@@ -235,6 +251,10 @@ def main(argv: list[str] | None = None) -> int:
         issuer = seed_cognito(args.issuer_port, [f"{origin}/staff/"])
         staff_api = f"http://127.0.0.1:{args.staff_api_port}"
         procs.append(start_staff_api(args.staff_api_port, endpoint, args.table, origin, issuer))
+        editor_repo = ROOT / ".data" / "editor" / "repo"
+        prepare(editor_repo, ROOT / "content")
+        procs.append(start_decap_server(args.editor_port, editor_repo, origin))
+        publisher = Publisher(editor_repo, ROOT / "content").start()
         print(f"DynamoDB Local: {endpoint} (table {args.table}, data in .data/dynamodb)")
         print(f"API:            http://127.0.0.1:{args.api_port}/suggestions")
         print(f"Staff API:      {staff_api}/staff/me")
@@ -242,16 +262,22 @@ def main(argv: list[str] | None = None) -> int:
         for user, password, groups in LOCAL_STAFF:
             print(f"                {user:9} {password:15} {', '.join(groups)}")
         print(f"Case desk:      {origin}/staff/")
+        print(f"Content editor: {origin}/staff/content/   (drafts and reviews in {editor_repo};"
+              f" what is published is copied into content/)")
         print(f"Portal:         {origin}/   (Ctrl-C stops everything)", flush=True)
         env = {**os.environ, "PORTAL_API_URL": f"http://127.0.0.1:{args.api_port}",
+               "PORTAL_EDITOR_LOCAL_URL": f"http://127.0.0.1:{args.editor_port}/api/v1",
                "NO_MKDOCS_2_WARNING": "1", **desk_env(staff_api, issuer)}
         site = subprocess.Popen(
             [str(Path(sys.executable).with_name("mkdocs")), "serve", "--livereload", "--dirty",
              "--dev-addr", f"127.0.0.1:{args.port}"], cwd=ROOT, env=env)
         procs.append(site)
         signal.signal(signal.SIGTERM, lambda *_: site.terminate())
-        return site.wait()
-    except StackError as exc:
+        try:
+            return site.wait()
+        finally:
+            publisher.stop()
+    except (StackError, RepoError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -89,9 +89,9 @@ def main(argv: list[str] | None = None, reader: Callable[[str], str] = input) ->
     try:
         community = Community.model_validate(
             yaml.safe_load((content / "community.yml").read_text(encoding="utf-8")))
-        buildings = list(community.buildings)
+        buildings, departments = list(community.buildings), list(community.departments)
     except (OSError, ValidationError, yaml.YAMLError):
-        buildings = []
+        buildings, departments = [], []
 
     def value(name: str, prompt: str, default: str | None = None) -> str:
         given = getattr(args, name)
@@ -124,7 +124,8 @@ def main(argv: list[str] | None = None, reader: Callable[[str], str] = input) ->
         meta["expires"] = expires
     try:
         checked = NoticeMeta.model_validate(
-            meta, context={"categories": categories, "buildings": buildings})
+            meta, context={"categories": categories, "buildings": buildings,
+                           "departments": departments})
     except ValidationError as exc:
         for err in from_pydantic("new notice", exc):
             print(err, file=sys.stderr)

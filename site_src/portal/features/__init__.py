@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..pipeline import Feature
 from .desk import DeskFeature
+from .editor import EditorFeature
 from .events import EventsFeature
 from .handbook import Handbook
 from .notices import NoticesFeature
@@ -16,5 +17,5 @@ def all_features() -> list[Feature]:
     """Every section, in the order of the navigation tabs."""
     return [
         NoticesFeature(), EventsFeature(), ReportsFeature(), Handbook(), SuggestionsFeature(),
-        SurveysFeature(), DeskFeature(),
+        SurveysFeature(), DeskFeature(), EditorFeature(),
     ]

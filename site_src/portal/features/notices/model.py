@@ -60,6 +60,15 @@ class NoticeMeta(Strict):
                                    + ", ".join(known) + ")", repr(b))
         return value
 
+    @field_validator("department")
+    @classmethod
+    def _known_department(cls, value: str, info: ValidationInfo) -> str:
+        known = (info.context or {}).get("departments") or []
+        if known and value not in known:
+            raise FieldProblem("", "a department listed in content/community.yml ("
+                               + ", ".join(known) + ")", repr(value))
+        return value
+
     @model_validator(mode="after")
     def _expires_after_date(self) -> NoticeMeta:
         if self.expires is not None and naive(self.expires) <= naive(self.date):
@@ -154,7 +163,8 @@ def load(ctx: BuildContext, loader: Loader) -> Notices:
     categories = ctx.options.notice_categories
     by_name = {name: slug for slug, name in categories.items()}
     buildings = list(ctx.community.buildings) if ctx.community else []
-    context = {"categories": categories, "buildings": buildings}
+    departments = list(ctx.community.departments) if ctx.community else []
+    context = {"categories": categories, "buildings": buildings, "departments": departments}
     folder = ctx.content_dir / "notices"
     items: list[Notice] = []
     scheduled = 0
