@@ -356,9 +356,9 @@ def collections(ctx: BuildContext, community: Community | None) -> list[Collecti
     out.append(Collection({
         "name": "community", "label": t("editor.community"),
         "description": t("editor.community.description"),
+        "format": "portal-community", "extension": "yml", "editor": {"preview": False},
         "files": [{"name": "community", "label": t("editor.community.one"),
-                   "file": f"{content}/community.yml", "format": "portal-community",
-                   "fields": community_fields, "editor": {"preview": False}}],
+                   "file": f"{content}/community.yml", "fields": community_fields}],
     }, {"markdown": False, "drop": [], "defaults": community_build.defaults,
         "numbers": community_build.numbers}))
     return out
