@@ -40,6 +40,7 @@ from .shell import Shells, Written, add_to_sitemap, write_pages
 # Not under "mkdocs.": with `strict: true` MkDocs turns its own warnings into a failed
 # build, and a preview with a broken file must keep serving.
 log = logging.getLogger("portal")
+SOURCE = Path(__file__).resolve().parents[2]  # the checkout: site_src/portal/plugin.py
 
 
 def config_class(options: type[Options]) -> type[Config]:
@@ -103,7 +104,11 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         root = Path(config.config_file_path or ".").resolve().parent
         options = Options.from_config(dict(self.config))
         if options.editor_assets and not Path(options.editor_assets).is_absolute():
-            options = dataclasses.replace(options, editor_assets=str(root / options.editor_assets))
+            # beside mkdocs.yml, else beside the portal's source (a site configured elsewhere)
+            found = [p for p in (root / options.editor_assets, SOURCE / options.editor_assets)
+                     if p.is_dir()]
+            options = dataclasses.replace(options, editor_assets=str(
+                found[0] if found else root / options.editor_assets))
         content_dir = root / options.content_dir
         cache = self._cache(root, options)
         if self.preview is not None:
