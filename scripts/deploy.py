@@ -13,8 +13,10 @@ run runs the offline ones (packaging) and writes the others' commands to plan.tx
   4. the stack community-portal-<stage>-site: S3 bucket + CloudFront (deploy/site.yml),
      whose address must be the API's CORS_ORIGIN;
   5. the API: `aws cloudformation package` and `deploy` as the stack community-portal-<stage>;
-  6. the site, built with PORTAL_API_URL = the API stack's EndpointURL, uploaded with
-     per-type Content-Type and Cache-Control, and the CloudFront cache invalidated.
+  6. the site, built with PORTAL_API_URL = the API stack's EndpointURL; its pages'
+     Content-Security-Policy set as CloudFront's response header (the site stack again);
+     the site uploaded with per-type Content-Type and Cache-Control, and the CloudFront
+     cache invalidated.
 
 Settings: the portal's address is CORS_ORIGIN of the stage in api/.chalice/config.json; the
 region, certificate, deletion protection and throttling are in deploy/stages.yml.
@@ -156,8 +158,10 @@ class Stage:
                 f"DeskURL={self.origin}/staff/", f"AuthDomainPrefix={self.auth_domain_prefix}",
                 f"ThrottleRate={self.staff_throttle[0]}", f"ThrottleBurst={self.staff_throttle[1]}"]
 
-    def site_parameters(self) -> list[str]:
-        return [f"DomainName={self.domain}", f"CertificateArn={self.certificate_arn}"]
+    def site_parameters(self, csp: str | None = None) -> list[str]:
+        """The site stack's parameters; without `csp` its header policy stays as it is."""
+        return [f"DomainName={self.domain}", f"CertificateArn={self.certificate_arn}",
+                *([f"ContentSecurityPolicy={csp}"] if csp is not None else [])]
 
 
 def load_stage(name: str) -> Stage:
@@ -562,6 +566,27 @@ def _build_site(d: Deployment) -> None:
                _desk(d))
 
 
+# CloudFront's limit on a ContentSecurityPolicy header value (characters).
+CSP_HEADER_MAX = 1783
+
+
+def _site_csp(d: Deployment) -> str:
+    """The CDN's policy: the built pages' own policies merged (a placeholder in a dry run)."""
+    from portal import csp
+
+    site = d.out / "site"
+    if not site.is_dir():
+        return "<site ContentSecurityPolicy>"
+    try:
+        policy = csp.site_policy(site)
+    except ValueError as exc:
+        raise DeployError(f"the site's Content-Security-Policy: {exc}") from exc
+    if len(policy) > CSP_HEADER_MAX:
+        raise DeployError(f"the site's Content-Security-Policy is {len(policy)} characters; "
+                          f"CloudFront takes at most {CSP_HEADER_MAX}:\n  {policy}")
+    return policy
+
+
 def _upload(d: Deployment) -> None:
     for cmd in upload_commands(d.out / "site", d.output("site", "BucketName"), d.stage.region):
         run(cmd, env=d.live.env)
@@ -576,6 +601,8 @@ _artifacts = _stack("artifacts", "artifacts.yml", lambda s: ARTIFACTS_STACK, lam
                     lambda d: [])
 _site = _stack("site", "site.yml", lambda s: s.site_stack, lambda s: s.name,
                lambda d: d.stage.site_parameters())
+_site_headers = _stack("site", "site.yml", lambda s: s.site_stack, lambda s: s.name,
+                      lambda d: d.stage.site_parameters(_site_csp(d)))
 _api_code = _upload_code("api", lambda s: s.api_stack)
 _api = _stack("api", "api/packaged.yaml", lambda s: s.api_stack, lambda s: s.name,
               lambda d: d.stage.api_parameters(), API_CAPABILITIES, bucket=True)
@@ -603,6 +630,7 @@ STEPS: tuple[Step, ...] = (
          lambda d: [f"# build the site: PORTAL_API_URL={d.output('api', 'EndpointURL')}, "
                     + ", ".join(f"{k}={v}" for k, v in _desk(d).items())
                     + f", site_url={d.stage.origin}/"], _build_site),
+    Step("the built pages' Content-Security-Policy as the CDN's header", *_site_headers),
     Step("the site uploaded, pages last",
          lambda d: [shlex.join(c) for c in upload_commands(
              d.out / "site", d.output("site", "BucketName"), d.stage.region)], _upload),

@@ -247,9 +247,37 @@ NOTICE = """---
 title: 3栋停水通知
 date: 2026-11-20 09:00
 category: 停水停电
+department: 工程部
 ---
 11月21日9:00至12:00，3栋停水。
 """
+STAFF_SCRIPT = "<script>window.__fromContent = 1;</script>"
+HANDBOOK = """---
+title: 物业费
+order: 20
+summary: 物业费由哪些部分组成
+---
+住宅 2.5 元/㎡·月。
+
+""" + STAFF_SCRIPT + "\n"
+
+
+def test_a_script_in_a_pages_content_is_never_allowed(fixture_site: Any) -> None:
+    """Only the theme's inline scripts are hashed into a page's policy: a script that
+    reaches a page through its content (a notice, a handbook page: staff's Markdown lets
+    HTML through) is not, in pages MkDocs renders and in pages filled into the theme."""
+    from portal import csp
+
+    site = fixture_site({"handbook/fees.md": HANDBOOK,
+                         "notices/2026/2026-11-20-water-cut.md": NOTICE + "\n" + STAFF_SCRIPT + "\n"})
+    content_script = csp.inline_hashes(STAFF_SCRIPT)[0][0]
+    for url in ("handbook/fees/", "notices/2026/11/water-cut/"):
+        html = site.page(url)
+        assert STAFF_SCRIPT in html, url  # it is in the page...
+        policy = policy_of(html)
+        assert content_script not in policy["script-src"], url  # ...and may not run
+        theme = [s for s in policy["script-src"] if s.startswith("'sha256-")]
+        assert len(theme) == 3, (url, theme)  # scope, palette, tab restore
 
 
 @pytest.fixture

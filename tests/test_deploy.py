@@ -32,6 +32,7 @@ INDEXES = [g["IndexName"] for g in TABLE_DEFINITION["GlobalSecondaryIndexes"]]
 
 
 import deploy  # scripts/deploy.py  # noqa: E402
+from portal import csp  # noqa: E402
 
 
 def offline_env(tmp: Path) -> dict[str, str]:
@@ -702,6 +703,46 @@ def test_the_site_template_keeps_the_bucket_private_behind_cloudfront() -> None:
     assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
 
 
+def test_cloudfront_sends_a_content_security_policy_header() -> None:
+    """Every response of the site carries the policy the deploy sets (never below what the
+    pages say themselves: the header is their policies merged)."""
+    from cfnlint.decode import decode_str
+
+    site, _ = decode_str((ROOT / "deploy" / "site.yml").read_text())
+    assert site is not None
+    headers = site["Resources"]["SecurityHeaders"]["Properties"]["ResponseHeadersPolicyConfig"][
+        "SecurityHeadersConfig"]
+    assert headers["ContentSecurityPolicy"] == {
+        "ContentSecurityPolicy": {"Ref": "ContentSecurityPolicy"}, "Override": True}
+    param = site["Parameters"]["ContentSecurityPolicy"]
+    assert param["MaxLength"] == deploy.CSP_HEADER_MAX
+    fallback = csp.parse(param["Default"])
+    assert fallback["default-src"] == ["'self'"] and "script-src" not in fallback
+
+
+def test_the_header_is_the_built_pages_policy_with_the_stage_api(
+        deployed: tuple[str, Deployed]) -> None:
+    stage, result = deployed
+    site_deploy = [c for c in result.calls if c[:2] == ["cloudformation", "deploy"]
+                   and f"community-portal-{stage}-site" in c][-1]
+    sent = next(p.split("=", 1)[1] for p in site_deploy if p.startswith("ContentSecurityPolicy="))
+    assert sent == csp.site_policy(result.out / "site")
+    assert len(sent) <= deploy.CSP_HEADER_MAX
+    policy = csp.parse(sent)
+    assert "'unsafe-inline'" not in policy["script-src"] and "'unsafe-eval'" not in policy["script-src"]
+    assert sum(s.startswith("'sha256-") for s in policy["script-src"]) >= 3  # the theme's
+    # the stage's owners' API, the staff API and its sign-in page; nothing else
+    assert policy["connect-src"] == ["'self'", "https://a1b2c3.execute-api.ap-east-1.amazonaws.com",
+                                     "https://desk.auth.ap-east-1.amazoncognito.com",
+                                     "https://staff1.execute-api.ap-east-1.amazonaws.com"]
+    assert policy["frame-ancestors"] == ["'self'"] and policy["object-src"] == ["'none'"]
+    # each page's own policy names the stage's API too
+    page = csp.page_policy((result.out / "site" / "suggestions" / "status" / "index.html")
+                           .read_text(encoding="utf-8"))
+    assert page is not None and page["connect-src"] == [
+        "'self'", "https://a1b2c3.execute-api.ap-east-1.amazonaws.com"]
+
+
 def sync_claims(cmd: list[str], rel: str) -> bool:
     """Whether `aws s3 sync` with these filters uploads `rel` (later filters win)."""
     included = True
@@ -911,6 +952,13 @@ def test_a_deploy_runs_the_steps_in_order(deployed: tuple[str, Deployed]) -> Non
     assert "CAPABILITY_IAM" in api and f"DeletionProtection={protected}" in api
     syncs = [c for c in calls if c[:2] == ["s3", "sync"]]
     assert len(syncs) == len(deploy.UPLOADS) and all("s3://site-bucket" in c for c in syncs)
+    # the site stack again, once the site is built: the pages' policy as the CDN's header,
+    # before any page is uploaded
+    site_deploys = [i for i, c in enumerate(calls) if c[:2] == ["cloudformation", "deploy"]
+                    and c[c.index("--stack-name") + 1] == f"community-portal-{stage}-site"]
+    assert len(site_deploys) == 2 and site_deploys[1] < calls.index(syncs[0])
+    assert not any(p.startswith("ContentSecurityPolicy=") for p in calls[site_deploys[0]])
+    assert any(p.startswith("ContentSecurityPolicy=") for p in calls[site_deploys[1]])
     assert calls[-1][:2] == ["cloudfront", "create-invalidation"] and "/*" in calls[-1]
     assert f"community-portal-{stage}-PortalTable-X" in proc.stdout
 
@@ -938,12 +986,15 @@ def test_the_dry_run_plan_is_what_a_deploy_runs(deployed: tuple[str, Deployed],
                 keep.append(w.replace(str(out), "OUT"))
         return keep
 
+    # the header policy comes from the pages the deploy built (a dry run builds none)
+    outputs["<site ContentSecurityPolicy>"] = csp.site_policy(result.out / "site")
     planned = []
     for line in plan.splitlines():
         if line.startswith("aws ") and "secretsmanager" not in line:
+            words = shlex.split(line)[1:]
             for placeholder, value in outputs.items():
-                line = line.replace(placeholder, value)
-            planned.append(normal(shlex.split(line)[1:], packaged[stage]))
+                words = [w.replace(placeholder, value) for w in words]
+            planned.append(normal(words, packaged[stage]))
     ran = [normal(c, result.out) for c in result.calls
            if c[0] in ("cloudformation", "s3", "cloudfront") and c[1] != "describe-stacks"]
     assert planned and "<" not in repr(planned)
