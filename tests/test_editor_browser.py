@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from conftest import ROOT, build_site, serve, site_config
 from portal_staff import devstack
@@ -80,8 +81,7 @@ def save(page: Any) -> None:
 
 # collection, entry slug (as Decap names it), the field changed and changed back
 def entries() -> list[tuple[str, str, str]]:
-    """One file of each kind (every example file goes through the same format in
-    test_editor.py; through the browser each costs a page load)."""
+    """Every example file staff can open in the editor."""
     content = ROOT / "content"
     out = [("community", "community", "小区简称")]
     for path in sorted((content / "notices").rglob("*.md")):
@@ -90,12 +90,7 @@ def entries() -> list[tuple[str, str, str]]:
     out += [("events", p.stem, "标题") for p in sorted((content / "events").glob("*.yml"))]
     out += [("reports", p.stem, "公示日期") for p in sorted((content / "reports").glob("*.yml"))]
     out += [("surveys", p.stem, "标题") for p in sorted((content / "surveys").glob("*.yml"))]
-    firsts: dict[str, tuple[str, str, str]] = {}
-    for entry in out:
-        firsts.setdefault(entry[0], entry)
-    # events, reports and surveys: not yet through the browser (their forms' entry did not
-    # load in this test: open in issue 20's note); their files are covered in test_editor.py
-    return [firsts[k] for k in ("community", "notices", "handbook")]
+    return out
 
 
 def test_every_example_file_survives_an_edit_and_its_undo(cms: Any, editor_stack: Editor) -> None:
@@ -108,10 +103,9 @@ def test_every_example_file_survives_an_edit_and_its_undo(cms: Any, editor_stack
             cms.goto(editor_stack.url + "#/collections/community/entries/community")
         else:
             cms.goto(editor_stack.url + f"#/collections/{collection}/entries/{slug}")
-            cms.reload()  # a change of the address's fragment alone does not open the entry
+            cms.reload()  # Decap keeps the previous entry's form on a change of fragment alone
         box = cms.get_by_label(label, exact=True)
-        box.wait_for()
-        cms.wait_for_function("e => e.value", arg=box.element_handle())  # the entry has loaded
+        expect(box).not_to_have_value("", timeout=30_000)  # loaded (the input is re-rendered)
         value = box.input_value()
         changed = "2027-01-01" if label == "公示日期" else value + "改"
         box.fill(changed)
@@ -123,11 +117,12 @@ def test_every_example_file_survives_an_edit_and_its_undo(cms: Any, editor_stack
         box.fill(value)
         save(cms)
         # the draft is the published file again (and is then dropped as empty)
-        exists = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "-q", branch],
-                                capture_output=True).returncode == 0
-        assert not exists or git(repo, "diff", "main", branch) == "", slug
+        undone = subprocess.run(["git", "-C", str(repo), "diff", "main", branch],
+                                capture_output=True, text=True)
+        gone = undone.returncode == 128 and "unknown revision" in undone.stderr
+        assert gone or (undone.returncode == 0 and undone.stdout == ""), (slug, undone.stderr)
         checked.append(slug)
-    assert len(checked) == len(entries()) == 3
+    assert len(checked) == len(entries()) > 80
 
 
 def test_an_expiry_before_the_publish_date_is_refused_in_the_form(cms: Any, editor_stack: Editor) -> None:

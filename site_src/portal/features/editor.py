@@ -77,7 +77,7 @@ KINDS = (
          order=(("end", "start", "after"), ("registration.deadline", "start", "not_after"),
                 ("recurrence.until", "start", "after"))),
     Kind("reports", ReportFile, "reports", "yml", "{{period}}",
-         text=("preface", "sections.*")),
+         text=("preface", "sections.*"), free_when=("published", "signature.date")),
     Kind("surveys", None, "surveys", "yml", "{{id}}", text=("intro", "sections.*.questions.*.text"),
          order=(("closes", "opens", "after"),)),
 )
@@ -137,6 +137,7 @@ class FieldBuilder:
         self.defaults: dict[str, Any] = {}
         self.numbers: list[str] = []
         self.paths: list[str] = []
+        self.optional = False  # inside an optional block
 
     def label(self, path: str, suffix: str = "") -> str:
         """editor.<kind>.<path>, else editor.<kind>.<last part> (e.g. the three KPIs'
@@ -182,14 +183,22 @@ class FieldBuilder:
     def field(self, name: str, prop: dict[str, Any], path: str, required: bool) -> dict[str, Any]:
         prop, nullable = self.resolve(prop)
         self.paths.append(path)
-        f: dict[str, Any] = {"name": name, "label": self.label(path), "required": required and not nullable}
+        # Decap checks the required fields of an optional block (an event's recurrence) even
+        # when the block is left empty: inside one, the form requires nothing and the build
+        # checks what a filled block needs.
+        f: dict[str, Any] = {"name": name, "label": self.label(path),
+                             "required": required and not nullable and not self.optional}
         hint = self.hint(path)
         if hint:
             f["hint"] = hint
         if prop.get("default") not in (None, [], {}):
             f["default"] = prop["default"]
             self.defaults[_dotted(path)] = prop["default"]
-        f.update(self.widget(prop, path))
+        outer, self.optional = self.optional, self.optional or nullable or not required
+        try:
+            f.update(self.widget(prop, path))
+        finally:
+            self.optional = outer
         for this, other, relation in self.kind.order:
             if this == _generic(path):
                 f["widget"] = {"datetime": "portal-datetime", "string": "portal-when"}[f["widget"]]
