@@ -31,6 +31,7 @@ from . import csp
 from .cache import ContentCache
 from .errors import ContentInvalid
 from .features import all_features
+from .i18n import site_language
 from .options import OptionInvalid, Options
 from .pipeline import LightPage, OutputFile, Portal, Settings, context, load
 from .preview import Preview
@@ -163,7 +164,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
                 if file.generated_by is None and file.abs_src_path is not None:
                     file.content_bytes = Path(file.abs_src_path).read_bytes()
         self.search.start(self.cache, Path(config.site_dir), self.light,
-                          str(config.theme.get("language") or "zh"), background=self.preview is not None)
+                          site_language(config.theme.get("language")), background=self.preview is not None)
         return files
 
     def on_serve(self, server: LiveReloadServer, *, config: MkDocsConfig,
@@ -241,7 +242,7 @@ def _settings(config: MkDocsConfig) -> Settings:
     """What the core needs of mkdocs.yml."""
     return Settings(
         config=_read(config.config_file_path), site_url=config.site_url,
-        language=str(config.theme.get("language") or "zh"),
+        language=site_language(config.theme.get("language")),
         overrides=Path(config.theme.custom_dir) if config.theme.custom_dir else None,
         markdown_extensions=list(config.markdown_extensions),
         mdx_configs=dict(config.mdx_configs))
