@@ -91,4 +91,39 @@ CMS.registerWidget("portal-when", checked("string"), CMS.getWidget("string").pre
 
 CMS.registerPreviewStyle("../../assets/stylesheets/editor-preview.css");
 
+function data(entry, key) {
+  const value = entry.getIn(["data", key]);
+  return value && value.toJS ? value.toJS() : value;
+}
+
+// A notice as owners see it: its level, date, category and buildings above the title, the
+// text, and the department that signs it.
+const NoticePreview = createClass({
+  render() {
+    const { entry, widgetFor } = this.props;
+    const level = data(entry, "level") || "normal";
+    const buildings = data(entry, "buildings") || [];
+    const meta = [data(entry, "date"), data(entry, "category"),
+                  buildings.length ? buildings.join("、") : t.all_owners].filter(Boolean);
+    return h("article", { className: `portal-notice portal-notice--${level}` },
+      h("p", { className: "portal-notice__meta" },
+        level !== "normal" ? h("strong", { className: "portal-badge" }, t[`level_${level}`]) : null,
+        meta.join(" · ")),
+      h("h1", {}, data(entry, "title") || ""),
+      data(entry, "expires") ? h("p", { className: "portal-notice__meta" },
+        `${t.expires}${data(entry, "expires")}`) : null,
+      h("div", { className: "portal-notice__body" }, widgetFor("body")),
+      h("p", { className: "portal-notice__sign" }, data(entry, "department") || ""));
+  },
+});
+CMS.registerPreviewTemplate("notices", NoticePreview);
+
+const PagePreview = createClass({
+  render() {
+    const { entry, widgetFor } = this.props;
+    return h("article", {}, h("h1", {}, data(entry, "title") || ""), widgetFor("body"));
+  },
+});
+CMS.registerPreviewTemplate("handbook", PagePreview);
+
 CMS.init();
