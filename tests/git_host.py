@@ -131,7 +131,11 @@ class GitHost:
         if m == "POST" and rest == "/git/trees":
             sha = sha_of(body)
             s.trees[sha] = [e["path"] for e in body["tree"]]
-            return 201, {"sha": sha, "tree": body["tree"]}, {}
+            # GitHub answers with the new tree's entries, the folders beside content/ too
+            top = [{"path": "content", "type": "tree", "sha": "c" * 40},
+                   {"path": "scripts", "type": "tree", "sha": "d" * 40},
+                   {"path": "mkdocs.yml", "type": "blob", "sha": "e" * 40}]
+            return 201, {"sha": sha, "tree": top}, {}
         if m == "POST" and rest == "/git/commits":
             sha = sha_of(body)
             s.commits[sha] = {"sha": sha, "parents": body["parents"],

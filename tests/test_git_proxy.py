@@ -385,10 +385,17 @@ def test_a_manager_moves_the_published_branch_but_never_by_force(editor: Editor)
     assert editor.host.state.refs["refs/heads/main"] == commit.json["sha"]
 
 
-def test_a_comparison_shows_only_content(editor: Editor) -> None:
-    r = editor.call("GET", f"{REPO}/compare/main...{FEATURE}", editor.token("clerk"))
+def test_answers_name_no_file_outside_content(editor: Editor) -> None:
+    """A comparison lists only content/ files, and a new tree only its content/ entry: no
+    answer gives away the id of a file (or folder) elsewhere, which could be read by id."""
+    clerk = editor.token("clerk")
+    r = editor.call("GET", f"{REPO}/compare/main...{FEATURE}", clerk)
     assert r.status == 200
     assert [f["filename"] for f in r.json["files"]] == ["content/notices/2026/2026-11-20-x.md"]
+    r = editor.call("POST", f"{REPO}/git/trees", clerk, {"base_tree": MAIN, "tree": [
+        {"path": "content/a.md", "mode": "100644", "type": "blob", "sha": BLOB}]})
+    assert r.status == 201 and [e["path"] for e in r.json["tree"]] == ["content"]
+    assert len(r.json["sha"]) == 40  # what Decap uses of it
 
 
 def test_tokens_the_staff_api_refuses_are_refused(editor: Editor) -> None:

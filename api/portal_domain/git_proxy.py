@@ -16,7 +16,8 @@ as `Authorization: Bearer`. The proxy
   manager into the commit that publishes ("Published by …", the clerks as Co-authored-by);
 - sends the call on with its own git-host token (EDITOR_GIT_TOKEN) and answers with the
   host's status and body and a few harmless headers: never the token or the host's other
-  headers.
+  headers; a comparison and a new tree are cut to content/, so no answer names the id of
+  a file elsewhere (blobs are read by id).
 
 `decide()` is pure (a request and who sent it → what to send, or a refusal) and is tested
 on its own; `GitProxy` is the machinery around it (CORS, the token check, the checks that
@@ -412,7 +413,8 @@ def _new_tree(call: Call) -> Decision:
             text(entry, "sha", SHA)
         if "content" in entry:
             text(entry, "content")
-    return Decision(body=send(data))
+    content = call.settings.content
+    return Decision(body=send(data), answer=lambda made: content_entries(made, content))
 
 
 @route("POST", "git/commits")
@@ -636,6 +638,16 @@ def content_files(comparison: Any, content: str) -> Any:
                 and inside(str(f.get("previous_filename") or f.get("filename", "")), content)]
         return {**comparison, "files": kept}
     return comparison
+
+
+def content_entries(tree: Any, content: str) -> Any:
+    """A new tree as the editor sees it: its id, and only the entries of content/ (the
+    others' ids would let a caller read files outside content/ by their blob ids)."""
+    if isinstance(tree, dict) and isinstance(tree.get("tree"), list):
+        kept = [e for e in tree["tree"] if isinstance(e, dict)
+                and inside(str(e.get("path", "")), content, folder=True)]
+        return {**tree, "tree": kept}
+    return tree
 
 
 def authors(commits: Any) -> list[dict[str, str]]:
