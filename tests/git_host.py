@@ -174,7 +174,8 @@ class GitHost:
             branch = body["head"].split(":")[-1]
             s.pulls[number] = {"number": number, "title": body["title"], "state": "open",
                                "labels": [], "base": {"ref": body["base"]},
-                               "head": {"ref": branch, "sha": s.refs["refs/heads/" + branch]}}
+                               "head": {"ref": branch, "sha": s.refs["refs/heads/" + branch],
+                                        "repo": {"full_name": f"{OWNER}/{NAME}"}}}
             return 201, s.pulls[number], {}
         found = re.fullmatch(r"/pulls/(\d+)(/commits|/merge)?", rest)
         if found and int(found.group(1)) in s.pulls:

@@ -367,6 +367,15 @@ def test_nothing_outside_content_reaches_a_branch_or_a_merge(editor: Editor) -> 
     r = editor.call("PUT", f"{REPO}/pulls/{made['number']}/merge", boss,
                     {"sha": FEATURE, "merge_method": "merge"})
     assert r.status == 403 and "'scripts/deploy.py'" in r.json["message"]
+    # nor one from a fork, nor one whose branch is not a draft's
+    pull = editor.host.state.pulls[made["number"]]
+    pull["head"] = {"ref": "cms/notices/water-cut", "sha": made["commit"],
+                    "repo": {"full_name": f"someone/{NAME}"}}
+    r = editor.call("PUT", f"{REPO}/pulls/{made['number']}/merge", boss, {})
+    assert r.status == 403 and "of jinguiyuan/portal" in r.json["message"]
+    pull["head"] = {"ref": "feature", "sha": made["commit"], "repo": {"full_name": f"{OWNER}/{NAME}"}}
+    r = editor.call("PUT", f"{REPO}/pulls/{made['number']}/merge", boss, {})
+    assert r.status == 403 and "from a draft branch" in r.json["message"]
     assert not editor.host.state.merged
 
 
@@ -569,6 +578,9 @@ def test_the_calls_decap_makes_pass(method: str, path: str, body: Any) -> None:
     ("GET", "/users/../repos", None, "'..'"),
     ("GET", "/search/issues?q=x", None, "does not pass GET /search/issues"),
     ("GET", f"{REPO}/commits?path=content/a.md;path=mkdocs.yml", None, "';'"),
+    ("PATCH", f"{REPO}/git/refs/heads%252Fmain", {"sha": MAIN}, "encoded twice"),
+    ("GET", f"{REPO}/git/trees/main:content%252F..%252Fscripts", None, "encoded twice"),
+    ("GET", f"{REPO}/commits?path=content/%2E%2E%252Fx", None, "outside content/"),
 ])
 def test_what_the_editor_never_does_is_refused(method: str, path: str, body: Any,
                                                says: str) -> None:

@@ -258,12 +258,16 @@ def decide(request: Request, staff: Staff, settings: ProxySettings) -> Decision:
 
 
 def segments(path: str) -> list[str]:
-    """The raw path's segments; refuses empty, '.' and '..' ones (also percent-encoded)."""
+    """The raw path's segments; refuses empty, '.' and '..' ones (also percent-encoded),
+    backslashes, and anything encoded twice (no name the editor uses has a '%')."""
     if not path.startswith("/"):
         raise Forbidden("The path must start with '/'.")
     parts = path[1:].split("/")
     for part in parts:
-        if not all(p not in ("", ".", "..") for p in unquote(part).split("/")) or "\\" in part:
+        decoded = unquote(part)
+        if "%" in decoded or "\\" in decoded:
+            raise Forbidden("'%' (encoded twice) and '\\' are refused in paths.")
+        if not all(p not in ("", ".", "..") for p in decoded.split("/")):
             raise Forbidden("Empty, '.' and '..' path segments are refused.")
     return parts
 
@@ -307,7 +311,8 @@ def inside(path: str, content: str, folder: bool = False) -> bool:
     """`path` is a file under content/ (or, with `folder`, content/ itself or a folder in it)."""
     parts = path.split("/")
     for part in parts:
-        if part in ("", ".", "..") or part.lower() == ".git" or any(ord(c) < 32 for c in part):
+        if part in ("", ".", "..") or part.lower() == ".git" or "%" in part or "\\" in part \
+                or any(ord(c) < 32 or ord(c) == 127 for c in part):
             return False
     return parts[0] == content and (len(parts) > 1 or folder)
 
@@ -815,11 +820,13 @@ class GitProxy:
             pull = self._get(f"{repo}/pulls/{guard.number}").json() or {}
             base = (pull.get("base") or {}).get("ref")
             head = pull.get("head") or {}
+            source = str((head.get("repo") or {}).get("full_name") or "")
             if base != settings.branch or not isinstance(head.get("ref"), str) \
                     or not EDITORIAL.match("refs/heads/" + head["ref"]) \
-                    or not isinstance(head.get("sha"), str):
-                raise Forbidden(f"Only a review from a draft branch (cms/…) into "
-                                f"{settings.branch} is published here.")
+                    or not isinstance(head.get("sha"), str) \
+                    or source.lower() != settings.repo.lower():
+                raise Forbidden(f"Only a review from a draft branch (cms/…) of {settings.repo} "
+                                f"into {settings.branch} is published here.")
             if guard.asked.get("sha") not in (None, head["sha"]):
                 raise ApiError(409, "changed", "The entry changed since it was opened; reload "
                                "it and publish again.")
