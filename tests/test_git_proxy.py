@@ -493,7 +493,7 @@ def test_without_the_proxys_own_configuration_every_call_is_refused(
     assert editor.host.calls == []
 
 
-def test_an_unreachable_git_host_is_a_502(editor: Editor, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unreachable_git_host_is_a_502(editor: Editor) -> None:
     editor.host.close()
     r = editor.call("GET", f"{REPO}/git/trees/main:content", editor.token("clerk"))
     assert r.status == 502 and r.json["code"] == "upstream_unreachable"
