@@ -113,6 +113,9 @@ class StageSettings(BaseModel):
     auth_domain_prefix: Annotated[str, StringConstraints(
         pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")]
     staff_throttle: Throttle
+    # The content editor's repository (owner/name on GitHub) and branch; "" = no git proxy.
+    editor_repo: Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9-]+/[A-Za-z0-9._-]+)?$")] = ""
+    editor_branch: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._/-]+$")] = "main"
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,7 @@ class Stage:
     throttle_burst: int
     auth_domain_prefix: str = ""
     staff_throttle: tuple[int, int] = (5, 10)
+    editor: tuple[str, str] = ("", "main")  # (repository, branch) of the content editor
 
     @property
     def api_stack(self) -> str:
@@ -156,7 +160,8 @@ class Stage:
     def staff_parameters(self, table: str, table_arn: str) -> list[str]:
         return [f"TableName={table}", f"TableArn={table_arn}", f"SecretName={self.secret_name}",
                 f"DeskURL={self.origin}/staff/", f"AuthDomainPrefix={self.auth_domain_prefix}",
-                f"ThrottleRate={self.staff_throttle[0]}", f"ThrottleBurst={self.staff_throttle[1]}"]
+                f"ThrottleRate={self.staff_throttle[0]}", f"ThrottleBurst={self.staff_throttle[1]}",
+                f"Stage={self.name}", f"EditorRepo={self.editor[0]}", f"EditorBranch={self.editor[1]}"]
 
     def site_parameters(self, csp: str | None = None) -> list[str]:
         """The site stack's parameters; without `csp` its header policy stays as it is."""
@@ -203,7 +208,8 @@ def load_stage(name: str) -> Stage:
     return Stage(name, settings.region, origin, settings.certificate_arn,
                  settings.deletion_protection, settings.throttle.rate, settings.throttle.burst,
                  settings.auth_domain_prefix,
-                 (settings.staff_throttle.rate, settings.staff_throttle.burst))
+                 (settings.staff_throttle.rate, settings.staff_throttle.burst),
+                 (settings.editor_repo, settings.editor_branch))
 
 
 # --- running commands ----------------------------------------------------------------------
@@ -280,7 +286,8 @@ def vendor_packages(vendor: Path, staff: bool = False) -> None:
         bundle(ROOT / "content", vendor / "portal_domain" / "survey_definitions.json")
     except ContentInvalid as exc:
         raise DeployError(exc.report(), 2) from exc
-    if staff:
+    if staff:  # the editor's git proxy, a function of its own from the same package
+        shutil.copyfile(STAFF_DIR / "git_proxy.py", vendor / "git_proxy.py")
         if not LAMBDA_WHEELS.is_dir():
             raise DeployError(f"{LAMBDA_WHEELS} is missing: run `bash scripts/setup.sh` first", 2)
         run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
@@ -558,7 +565,10 @@ def _same_origin(d: Deployment) -> None:
 def _desk(d: Deployment) -> dict[str, str]:
     return {"PORTAL_STAFF_API_URL": d.output("staff", "EndpointURL").rstrip("/"),
             "PORTAL_OIDC_URL": d.output("staff", "SignInURL"),
-            "PORTAL_OIDC_CLIENT_ID": d.output("staff", "DeskClientId")}
+            "PORTAL_OIDC_CLIENT_ID": d.output("staff", "DeskClientId"),
+            **({"PORTAL_EDITOR_BACKEND": "proxy", "PORTAL_EDITOR_PROXY_URL":
+                d.output("staff", "GitProxyURL"), "PORTAL_EDITOR_REPO": d.stage.editor[0],
+                "PORTAL_EDITOR_BRANCH": d.stage.editor[1]} if d.stage.editor[0] else {})}
 
 
 def _build_site(d: Deployment) -> None:
