@@ -163,10 +163,13 @@ class Stage:
                 f"ThrottleRate={self.staff_throttle[0]}", f"ThrottleBurst={self.staff_throttle[1]}",
                 f"Stage={self.name}", f"EditorRepo={self.editor[0]}", f"EditorBranch={self.editor[1]}"]
 
-    def site_parameters(self, csp: str | None = None) -> list[str]:
-        """The site stack's parameters; without `csp` its header policy stays as it is."""
+    def site_parameters(self, csp: tuple[str, str | None] | None = None) -> list[str]:
+        """The site stack's parameters; without `csp` (the site's header policy, and the
+        content editor's) the header policies stay as they are."""
+        site, editor = csp if csp is not None else (None, None)
         return [f"DomainName={self.domain}", f"CertificateArn={self.certificate_arn}",
-                *([f"ContentSecurityPolicy={csp}"] if csp is not None else [])]
+                *([f"ContentSecurityPolicy={site}"] if site is not None else []),
+                *([f"EditorContentSecurityPolicy={editor}"] if editor is not None else [])]
 
 
 def load_stage(name: str) -> Stage:
@@ -580,21 +583,23 @@ def _build_site(d: Deployment) -> None:
 CSP_HEADER_MAX = 1783
 
 
-def _site_csp(d: Deployment) -> str:
-    """The CDN's policy: the built pages' own policies merged (a placeholder in a dry run)."""
+def _site_csp(d: Deployment) -> tuple[str, str | None]:
+    """The CDN's policies: the built pages' own policies merged, and the content editor's
+    (placeholders in a dry run)."""
     from portal import csp
 
     site = d.out / "site"
     if not site.is_dir():
-        return "<site ContentSecurityPolicy>"
+        return "<site ContentSecurityPolicy>", "<editor ContentSecurityPolicy>"
     try:
-        policy = csp.site_policy(site)
+        policy, editor = csp.site_policy(site), csp.editor_policy(site)
     except ValueError as exc:
         raise DeployError(f"the site's Content-Security-Policy: {exc}") from exc
-    if len(policy) > CSP_HEADER_MAX:
-        raise DeployError(f"the site's Content-Security-Policy is {len(policy)} characters; "
-                          f"CloudFront takes at most {CSP_HEADER_MAX}:\n  {policy}")
-    return policy
+    for name, value in (("site", policy), ("content editor", editor)):
+        if value is not None and len(value) > CSP_HEADER_MAX:
+            raise DeployError(f"the {name}'s Content-Security-Policy is {len(value)} characters; "
+                              f"CloudFront takes at most {CSP_HEADER_MAX}:\n  {value}")
+    return policy, editor
 
 
 def _upload(d: Deployment) -> None:

@@ -812,6 +812,12 @@ def test_the_header_is_the_built_pages_policy_with_the_stage_api(
                            .read_text(encoding="utf-8"))
     assert page is not None and page["connect-src"] == [
         "'self'", "https://a1b2c3.execute-api.ap-east-1.amazonaws.com"]
+    # the content editor's folder has a header of its own: Decap's relaxations stay there
+    editor = next(p.split("=", 1)[1] for p in site_deploy
+                  if p.startswith("EditorContentSecurityPolicy="))
+    assert editor == csp.editor_policy(result.out / "site")
+    relaxed = csp.parse(editor)
+    assert "'unsafe-eval'" in relaxed["script-src"] and relaxed["frame-ancestors"] == ["'none'"]
 
 
 def sync_claims(cmd: list[str], rel: str) -> bool:
@@ -1059,6 +1065,7 @@ def test_the_dry_run_plan_is_what_a_deploy_runs(deployed: tuple[str, Deployed],
 
     # the header policy comes from the pages the deploy built (a dry run builds none)
     outputs["<site ContentSecurityPolicy>"] = csp.site_policy(result.out / "site")
+    outputs["<editor ContentSecurityPolicy>"] = str(csp.editor_policy(result.out / "site"))
     planned = []
     for line in plan.splitlines():
         if line.startswith("aws ") and "secretsmanager" not in line:
