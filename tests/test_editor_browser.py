@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from conftest import ROOT, build_site, serve, site_config
+from conftest import AXE, ROOT, build_site, run_axe, serve, site_config
 from portal_staff import devstack
 from portal_staff.editor_local import Publisher, prepare
 
@@ -236,3 +236,25 @@ def test_a_clerk_writes_a_notice_and_it_is_published_after_review(
     site = build_site(site_config(tmp_path, editor_stack.content, tmp_path / "site"))
     notices = site.page("notices/")
     assert "紧急：3栋、4栋今晚停水通知" in notices and "5栋明日停水通知" not in notices
+
+
+def test_what_the_portal_adds_to_the_editor_is_accessible(cms: Any, editor_stack: Editor) -> None:
+    """axe-core on the portal's parts of the editor: the notice preview in the portal's look
+    (inside Decap's preview frame), the file-name field and the frame's name. Decap's own
+    widgets are Decap's (their findings are not the portal's to fix here)."""
+    cms.goto(editor_stack.url + "#/collections/notices/entries/2026/2026-11-23-urgent-water-cut-3-4")
+    cms.reload()
+    expect(cms.get_by_label("标题", exact=True)).not_to_have_value("", timeout=30_000)
+    frame = cms.frame_locator("#preview-pane")
+    frame.get_by_role("heading", name=re.compile("紧急通知")).wait_for()
+    expect(cms.locator("#preview-pane")).to_have_attribute("title", "预览：业主在网站上看到的样子")
+    preview = next(f for f in cms.frames if f != cms.main_frame and f.locator("article").count())
+    assert preview.locator(".portal-badge").inner_text() == "紧急"
+    preview.evaluate(AXE.read_text(encoding="utf-8") + "\n;window.axe = axe; true")
+    found = preview.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']}))"
+                             ".violations.filter(v => ['serious', 'critical'].includes(v.impact))"
+                             ".map(v => v.id)")
+    assert found == []
+    ours = [(v["id"], n["target"]) for v in run_axe(cms) for n in v["nodes"]
+            if any(str(t).startswith(("#file_name", "#preview-pane")) for t in n["target"])]
+    assert ours == []

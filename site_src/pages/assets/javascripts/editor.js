@@ -91,6 +91,17 @@ CMS.registerWidget("portal-when", checked("string"), CMS.getWidget("string").pre
 
 CMS.registerPreviewStyle("../../assets/stylesheets/editor-preview.css");
 
+// The preview frame's document: the page's language and a title, for screen readers.
+function nameFrame(doc) {
+  if (!doc || !doc.documentElement) return;
+  if (!doc.documentElement.lang) doc.documentElement.lang = document.documentElement.lang;
+  if (doc.head && !doc.title) {
+    const title = doc.createElement("title");
+    title.textContent = t.preview;
+    doc.head.appendChild(title);
+  }
+}
+
 function data(entry, key) {
   const value = entry.getIn(["data", key]);
   return value && value.toJS ? value.toJS() : value;
@@ -99,6 +110,7 @@ function data(entry, key) {
 // A notice as owners see it: its level, date, category and buildings above the title, the
 // text, and the department that signs it.
 const NoticePreview = createClass({
+  componentDidMount() { nameFrame(this.props.document); },
   render() {
     const { entry, widgetFor } = this.props;
     const level = data(entry, "level") || "normal";
@@ -119,11 +131,19 @@ const NoticePreview = createClass({
 CMS.registerPreviewTemplate("notices", NoticePreview);
 
 const PagePreview = createClass({
+  componentDidMount() { nameFrame(this.props.document); },
   render() {
     const { entry, widgetFor } = this.props;
     return h("article", {}, h("h1", {}, data(entry, "title") || ""), widgetFor("body"));
   },
 });
 CMS.registerPreviewTemplate("handbook", PagePreview);
+
+// Decap's preview frame has no name for screen readers: give it one.
+function namePreview() {
+  const frame = document.getElementById("preview-pane");
+  if (frame && !frame.title) frame.title = t.preview;
+}
+new MutationObserver(namePreview).observe(document.body, { childList: true, subtree: true });
 
 CMS.init();
