@@ -29,6 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -50,8 +51,16 @@ class DecapServer:
         body = json.dumps({"action": action, "params": {"branch": "main", **params}}).encode()
         request = urllib.request.Request(self.url, data=body,
                                          headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=60) as r:
-            return json.loads(r.read() or b"null")
+        for attempt in range(3):  # decap-server gives up on its lock after 3 s (a busy machine)
+            try:
+                with urllib.request.urlopen(request, timeout=60) as r:
+                    return json.loads(r.read() or b"null")
+            except urllib.error.HTTPError as exc:
+                if exc.code != 500 or attempt == 2:
+                    raise
+                print(f"  decap-server answered 500 to {action}; again", file=sys.stderr)
+                time.sleep(1.0)
+        return None
 
     def draft(self, slug: str, path: str, raw: str) -> None:
         self.call("persistEntry", dataFiles=[{"path": path, "slug": slug, "raw": raw}], assets=[],
