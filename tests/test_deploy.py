@@ -559,6 +559,22 @@ def test_the_desk_client_registers_the_address_sign_out_returns_to(
         assert client["CallbackURLs"] == [{"Ref": "DeskURL"}, {"Fn::Sub": "${DeskURL}content/"}]
         params = dict(p.split("=", 1) for p in deploy.load_stage(stage).staff_parameters("t", "a"))
         assert params["DeskURL"] == origin(stage) + "/staff/"
+        # every scope Decap's Cognito sign-in asks for is one the client allows (Cognito
+        # refuses the whole sign-in otherwise), the custom one declared by a resource server
+        asked = decap_sign_in_scopes()
+        assert set(asked) <= set(client["AllowedOAuthScopes"])
+        server = template["Resources"]["EditorScope"]["Properties"]
+        assert {f"{server['Identifier']}/{s['ScopeName']}" for s in server["Scopes"]} == {
+            s for s in asked if s.startswith("https://")}
+
+
+def decap_sign_in_scopes() -> list[str]:
+    """The scope Decap's aws-cognito-github-proxy backend asks for, read from its source."""
+    page = (ROOT / "tools" / "node_modules" / "decap-cms-backend-aws-cognito-github-proxy" / "src"
+            / "AuthenticationPage.js").read_text(encoding="utf-8")
+    found = re.search(r"scope: '([^']+)'", page)
+    assert found is not None
+    return found.group(1).split()
 
 
 GIT_PROXY = ("GitProxy", "GitProxyRole", "GitProxyLogGroup", "GitProxyApi")
