@@ -229,3 +229,18 @@ def test_the_editor_page_is_for_staff_only(example_site: Site) -> None:
     # nothing of the editor from another host
     assert "http" not in html.split("<body")[0].replace("http-equiv", "").replace(
         "http://127.0.0.1", "")
+
+
+def test_values_yaml_could_misread_are_read_back_as_typed() -> None:
+    """Times, yes/on/no, numbers with leading zeros, commas and brackets in a flow list, a
+    comment sign: written in place, as new keys and items, and in a new file, the build's
+    YAML reader (YAML 1.1) reads back exactly what staff typed."""
+    from portal.content import _YamlLoader
+
+    done = subprocess.run(["node", str(ROOT / "tests" / "editor_values.mjs"), FORMAT.as_uri(),
+                           YAML_JS.as_uri()], capture_output=True, text=True, check=True)
+    results = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(results) > 100
+    wrong = [(r["case"], r["text"]) for r in results
+             if yaml.load(r["text"], Loader=_YamlLoader) != r["expected"]]
+    assert wrong == []

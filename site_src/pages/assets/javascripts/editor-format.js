@@ -37,7 +37,7 @@ export function makeFormat(YAML, spec) {
   }
 
   function fromFile(text) {
-    const parts = split(text);
+    const parts = split(text.replace(/^\uFEFF/, ""));
     const data = parts.yaml.trim() ? YAML.parse(parts.yaml, parseOptions) || {} : {};
     if (typeof data !== "object" || Array.isArray(data)) {
       throw new Error("expected a YAML mapping at the top of the file");
@@ -83,16 +83,32 @@ export function makeFormat(YAML, spec) {
 
   // --- writing new values in the portal's style ---------------------------------------
 
+  // Plain scalars with a meaning only in YAML 1.1 that the library does not quote for it
+  // (the value key '=', the merge key '<<').
+  const YAML11_ONLY = /^(=|<<)$/;
   const DATE = /^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$/;
 
-  function scalar(path, v) {
+  // A scalar as YAML 1.1 (the build's PyYAML) reads it back as the same text; inside a flow
+  // list or map ([3栋, 4栋], {a: 1}) a comma or bracket would end it: quoted there too.
+  function scalar(path, v, inFlow = false) {
     if (typeof v === "number" || typeof v === "boolean") return String(v);
     const s = String(v);
     if (numbers.has(path) && /^-?\d+(\.\d+)?$/.test(s)) return s;
     if (DATE.test(s)) return s;
     if (s.includes("\n")) return null; // a block scalar: written with its key
+    if (YAML11_ONLY.test(s)) return JSON.stringify(s);
     const out = YAML.stringify(s, { version: "1.1", lineWidth: 0 }).replace(/\n$/, "");
+    if (inFlow && /[,[\]{}]/.test(out) && !/^["']/.test(out)) return JSON.stringify(s);
     return out;
+  }
+
+  // YAML 1.1 quotes scalars PyYAML would read as something else (yes, 9:00, 1_000); dates
+  // are written plain as staff write them (the build reads them as text).
+  function plainDates(text) {
+    return text
+      .replace(/(^|: |- |\[|, )<<(?=$|,|\]|\n)/gm, '$1"<<"')  // the library keeps it plain
+      .replace(/(^|: |- |\[|, )"(\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?)"(?=$|,|\]|\n)/gm,
+                        "$1$2");
   }
 
   function node(doc, path, v, flowHint) {
@@ -104,12 +120,14 @@ export function makeFormat(YAML, spec) {
   function style(n, flowHint) {
     if (YAML.isSeq(n)) {
       n.flow = flowHint !== false && n.items.every((i) => YAML.isScalar(i) && !String(i.value).includes("\n"));
-      if (!n.flow) n.items.forEach((i) => style(i, undefined));
+      n.items.forEach((i) => style(i, n.flow ? true : undefined));
     } else if (YAML.isMap(n)) {
       n.flow = flowHint === true;
       n.items.forEach((p) => style(p.value, n.flow ? true : undefined));
     } else if (YAML.isScalar(n) && typeof n.value === "string" && n.value.includes("\n")) {
       n.type = "BLOCK_LITERAL";
+    } else if (YAML.isScalar(n) && typeof n.value === "string" && YAML11_ONLY.test(n.value)) {
+      n.type = "QUOTE_DOUBLE";
     }
   }
 
@@ -128,13 +146,12 @@ export function makeFormat(YAML, spec) {
   }
 
   function pairText(path, key, v, indent, flowHint) {
-    const doc = new YAML.Document({});
+    const doc = new YAML.Document({}, { version: "1.1" });
     doc.contents.items.push(doc.createPair(key, null));
     doc.contents.items[0].value = node(doc, path, v, flowHint);
-    let text = doc.toString({ version: "1.1", lineWidth: 0, flowCollectionPadding: false,
+    let text = doc.toString({ lineWidth: 0, flowCollectionPadding: false,
                               indentSeq: true }).replace(/\n$/, "");
-    // scalars that PyYAML would read as something else are quoted; dates and amounts are not
-    text = text.replace(/^([^:\n]+: )"(\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?)"$/gm, "$1$2");
+    text = plainDates(text);
     return text.split("\n").map((line, i) => (i && line ? indent + line : line)).join("\n");
   }
 
@@ -213,10 +230,10 @@ export function makeFormat(YAML, spec) {
       return true;
     }
 
-    function value(n, ov, nv, p) {
+    function value(n, ov, nv, p, inFlow = false) {
       if (YAML.isScalar(n) && (nv === null || typeof nv !== "object")) {
         if (n.type === "BLOCK_LITERAL" || n.type === "BLOCK_FOLDED") return false;
-        const s = scalar(p, nv);
+        const s = scalar(p, nv, inFlow);
         if (s === null) return false;
         edits.push([n.range[0], n.range[1], s]);
         return true;
@@ -226,7 +243,8 @@ export function makeFormat(YAML, spec) {
         return map(n, ov, nv, p, null);
       }
       if (YAML.isSeq(n) && Array.isArray(nv) && Array.isArray(ov) && nv.length === ov.length) {
-        return n.items.every((item, i) => same(p, ov[i], nv[i]) || value(item, ov[i], nv[i], p));
+        return n.items.every((item, i) => same(p, ov[i], nv[i])
+                             || value(item, ov[i], nv[i], p, inFlow || n.flow === true));
       }
       if (YAML.isSeq(n) && !n.flow && Array.isArray(nv) && Array.isArray(ov) && n.items.length) {
         return blockSeq(n, ov, nv, p);
@@ -251,10 +269,10 @@ export function makeFormat(YAML, spec) {
         const dash = prefix(last).slice(0, -2);
         const flow = YAML.isMap(last) || YAML.isSeq(last) ? last.flow === true : undefined;
         const lines = nv.slice(ov.length).map((v) => {
-          const doc = new YAML.Document([null]);
+          const doc = new YAML.Document([null], { version: "1.1" });
           doc.contents.items[0] = node(doc, p, v, flow);
-          const t = doc.toString({ version: "1.1", lineWidth: 0, flowCollectionPadding: false })
-            .replace(/\n$/, "");
+          const t = plainDates(doc.toString({ lineWidth: 0, flowCollectionPadding: false })
+            .replace(/\n$/, ""));
           return t.split("\n").map((line, i) => (i && line ? dash + line : line)).join("\n");
         });
         const at = lineEnd(itemEnd(last));
@@ -285,15 +303,17 @@ export function makeFormat(YAML, spec) {
         if (!pair || !YAML.isScalar(pair.value) || absent(`${p}.${k}`, nv[k]) || typeof nv[k] === "object") return false;
         todo.push([pair.value, `${p}.${k}`, nv[k]]);
       }
-      for (const [sn, sp, sv] of todo) if (!value(sn, undefined, sv, sp)) return false;
+      for (const [sn, sp, sv] of todo) if (!value(sn, undefined, sv, sp, true)) return false;
       return true;
     }
 
     if (!doc.contents || !YAML.isMap(doc.contents)) return null;
     if (!map(doc.contents, oldData, newData, "", order)) return null;
-    edits.sort((a, b) => b[0] - a[0]);
+    // from the end; at one position the edit made last goes in first, so what was made
+    // first (a list's new items) ends up before it (a key after that list)
+    const steps = edits.map((e, i) => [...e, i]).sort((a, b) => b[0] - a[0] || b[3] - a[3]);
     let out = text;
-    for (const [s, e, t] of edits) out = out.slice(0, s) + t + out.slice(e);
+    for (const [s, e, t] of steps) out = out.slice(0, s) + t + out.slice(e);
     return out;
   }
 
@@ -305,14 +325,15 @@ export function makeFormat(YAML, spec) {
       const body = typeof data.body === "string" ? data.body : "";
       return `---\n${yaml}---\n${body}`;
     }
-    const parts = split(source);
+    const bom = source.startsWith("\uFEFF") ? "\uFEFF" : "";
+    const parts = split(source.slice(bom.length));
     const oldData = fromFile(source);
     let yaml = editYaml(parts.yaml, oldData, data, order);
     if (yaml === null) yaml = fresh(data, order);  // not a mapping before: written anew
-    if (!spec.markdown) return yaml;
+    if (!spec.markdown) return bom + yaml;
     let body = data.body;
     if (typeof body !== "string" || same("body", oldData.body, body)) body = parts.body;
-    return `${parts.head || "---\n"}${yaml}${parts.sep || "---\n"}${body}`;
+    return `${bom}${parts.head || "---\n"}${yaml}${parts.sep || "---\n"}${body}`;
   }
 
   return { fromFile, toFile };
