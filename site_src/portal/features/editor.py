@@ -332,7 +332,12 @@ def collections(ctx: BuildContext, community: Community | None) -> list[Collecti
                             "modes": ["raw", "rich_text"], "hint": t("editor.body.hint")})
         cfg["fields"] = fields_
         if kind.name == "notices":
-            cfg["path"] = "{{year}}/{{year}}-{{month}}-{{day}}-{{slug}}"
+            # The file's day as the date field reads in the browser (Decap's {{day}} is the
+            # UTC day: a notice at 07:30 in Beijing would be named the day before). Only the
+            # slug template takes filters; the year folder is {{year}} (UTC: a notice early
+            # on 1 January lands in the year before's folder, which the build accepts).
+            cfg["slug"] = "{{fields.date | date('YYYY-MM-DD')}}-{{fields.file_name}}"
+            cfg["path"] = "{{year}}/{{slug}}"
             cfg["summary"] = "{{date}} · {{title}}"
             cfg["sortable_fields"] = [{"field": "date", "label": t("editor.notices.date"),
                                        "default_sort": "desc"},
@@ -343,6 +348,9 @@ def collections(ctx: BuildContext, community: Community | None) -> list[Collecti
             cfg["view_groups"] = [{"label": t("editor.group.year"), "field": "date",
                                    "pattern": r"\d{4}"}]
             for field in fields_:
+                if field["name"] == "date":  # the file's name holds its day (see the build)
+                    field.update(widget="portal-datetime",
+                                 portal_file_day=t("editor.notices.date.file_day"))
                 if field["name"] == "attachments":
                     field.update({"widget": "list", "field": {
                         "name": "file", "label": t("editor.notices.attachments.file"),

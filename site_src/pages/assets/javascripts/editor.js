@@ -77,10 +77,23 @@ function orderCheck(field, value, entry) {
   return { error: { type: "CUSTOM", message: rule.get("message") } };
 }
 
+// An existing notice's file name starts with its day: the date may change within that day.
+function fileDayCheck(field, value, entry) {
+  const message = field.get("portal_file_day");
+  if (!message || !value || entry.get("newRecord")) return true;
+  const day = String(entry.get("path") || "").split("/").pop().slice(0, 10);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || String(value).slice(0, 10) === day) return true;
+  return { error: { type: "CUSTOM", message: message.replace("{day}", day) } };
+}
+
 function checked(base) {
   const Inner = CMS.getWidget(base).control;
   return createClass({
-    isValid() { return orderCheck(this.props.field, this.props.value, this.props.entry); },
+    isValid() {
+      const order = orderCheck(this.props.field, this.props.value, this.props.entry);
+      if (order !== true) return order;
+      return fileDayCheck(this.props.field, this.props.value, this.props.entry);
+    },
     render() { return h(Inner, this.props); },
   });
 }
