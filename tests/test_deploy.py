@@ -31,8 +31,22 @@ TABLE, LOGS = "PortalTable", "ApiLogGroup"
 INDEXES = [g["IndexName"] for g in TABLE_DEFINITION["GlobalSecondaryIndexes"]]
 
 
+import publishing  # scripts/publishing.py  # noqa: E402
+
 import deploy  # scripts/deploy.py  # noqa: E402
 from portal import csp  # noqa: E402
+
+REPOSITORY = "example-org/community-portal"
+
+
+def publishing_stages(base: Path) -> Path:
+    """deploy/stages.yml with a repository publishing each stage (the shipped file names
+    none: a placeholder there could name someone else's repository)."""
+    text = (ROOT / "deploy" / "stages.yml").read_text(encoding="utf-8")
+    assert text.count('repository: ""') == len(STAGES)
+    path = base / "stages.yml"
+    path.write_text(text.replace('repository: ""', f"repository: {REPOSITORY}"), encoding="utf-8")
+    return path
 
 
 def offline_env(tmp: Path) -> dict[str, str]:
@@ -49,6 +63,7 @@ def packaged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """`scripts/deploy.sh <stage> --dry-run` for each stage, offline; stage → output folder."""
     base = tmp_path_factory.mktemp("packaged")
     env = offline_env(base)
+    env["PORTAL_STAGES_FILE"] = str(publishing_stages(base))
     guard = base / "guard"  # an aws that fails the run if the dry run ever calls it
     guard.mkdir()
     (guard / "aws").write_text("#!/bin/sh\necho 'the dry run called aws' >&2\nexit 99\n")
@@ -78,11 +93,23 @@ def origin(stage: str) -> str:
 
 def test_the_dry_run_writes_every_template_and_the_plan(packaged: dict[str, Path]) -> None:
     for stage, out in packaged.items():
-        for rel in ("api/sam.yaml", "api/deployment.zip", "site.yml", "artifacts.yml", "plan.txt"):
+        for rel in ("api/sam.yaml", "api/deployment.zip", "site.yml", "artifacts.yml",
+                    "publish.yml", "plan.txt"):
             assert (out / rel).is_file(), f"{stage}: {rel} missing"
         plan = (out / "plan.txt").read_text()
         assert f"--stack-name community-portal-{stage} " in plan
+        assert f"--stack-name community-portal-{stage}-publish " in plan
+        assert f"Repository={REPOSITORY}" in plan
         assert "aws cloudfront create-invalidation" in plan
+        assert f"s3://<site BucketName>/{publishing.STATUS_KEY}" in plan
+
+
+def test_a_stage_no_repository_publishes_gets_no_publish_role(tmp_path: Path) -> None:
+    """The shipped stages name no repository: the plan names the publishing steps, skipped."""
+    plan = deploy.dry_run(deploy.load_stage("prod"), tmp_path, lint=False,
+                          steps=[s for s in deploy.STEPS if not s.offline])
+    assert "community-portal-prod-publish" not in plan and "aws iam" not in plan
+    assert plan.count(deploy.NOT_PUBLISHING) == sum(s.publishing for s in deploy.STEPS) == 4
 
 
 def test_the_code_package_carries_the_app_and_the_survey_definitions(
@@ -103,7 +130,8 @@ def test_the_code_package_carries_the_app_and_the_survey_definitions(
 def test_every_produced_template_passes_cfn_lint(packaged: dict[str, Path]) -> None:
     regions = sorted({deploy.load_stage(s).region for s in STAGES})
     files = [str(p) for out in packaged.values()
-             for p in (out / "api" / "sam.yaml", out / "site.yml", out / "artifacts.yml")]
+             for p in (out / "api" / "sam.yaml", out / "site.yml", out / "artifacts.yml",
+                       out / "publish.yml")]
     proc = subprocess.run([str(BIN / "cfn-lint"), "--regions", *regions, "--", *files],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and not proc.stdout.strip(), proc.stdout + proc.stderr
@@ -853,6 +881,8 @@ import json, os, pathlib, shutil, sys
 
 state = pathlib.Path(os.environ["FAKE_AWS_STATE"])
 data = json.loads(state.read_text()) if state.exists() else {"stacks": [], "secret": False}
+for key, empty in (("parameters", {}), ("oidc", []), ("schedule", None)):
+    data.setdefault(key, empty)
 args = sys.argv[1:]
 with open(os.environ["FAKE_AWS_LOG"], "a") as log:
     log.write(json.dumps(args) + "\n")
@@ -878,13 +908,24 @@ OUTPUTS = {
         "EndpointURL": "https://staff1.execute-api.ap-east-1.amazonaws.com/staff/",
         "SignInURL": "https://desk.auth.ap-east-1.amazoncognito.com",
         "DeskClientId": "deskclient123", "StaffUserPoolId": "ap-east-1_X"},
+    f"community-portal-{STAGE}-publish": {
+        "RoleArn": "arn:aws:iam::123456789012:role/publish",
+        "ScheduleGroup": f"community-portal-{STAGE}",
+        "EventBusArn": f"arn:aws:events:ap-east-1:123456789012:event-bus/community-portal-{STAGE}-publish",
+        "SchedulerRoleArn": "arn:aws:iam::123456789012:role/scheduler", "TimedRebuilds": "on"},
 }
+NOT_FOUND = "An error occurred (ResourceNotFoundException) when calling the {} operation"
 cmd = args[:2]
 if cmd == ["sts", "get-caller-identity"]:
     print(json.dumps({"Account": "123456789012"}))
+elif cmd == ["secretsmanager", "describe-secret"] and opt("--secret-id").endswith("/dispatch-token"):
+    if not os.environ.get("FAKE_DISPATCH_VERSION"):
+        sys.exit(NOT_FOUND.format("DescribeSecret"))
+    print(json.dumps({"VersionIdsToStages": {"v-old": ["AWSPREVIOUS"],
+                                             os.environ["FAKE_DISPATCH_VERSION"]: ["AWSCURRENT"]}}))
 elif cmd == ["secretsmanager", "describe-secret"]:
     if not data["secret"]:
-        sys.exit("An error occurred (ResourceNotFoundException) when calling the DescribeSecret operation")
+        sys.exit(NOT_FOUND.format("DescribeSecret"))
 elif cmd == ["secretsmanager", "create-secret"]:
     value = json.loads(pathlib.Path(opt("--secret-string")[len("file://"):]).read_text())
     assert set(value) == {"RECEIPT_SECRET", "RATE_SALT"} and all(len(v) >= 32 for v in value.values())
@@ -894,12 +935,35 @@ elif cmd == ["cloudformation", "describe-stacks"]:
     if name not in data["stacks"]:
         sys.exit(f"An error occurred (ValidationError): Stack with id {name} does not exist")
     outputs = [{"OutputKey": k, "OutputValue": v} for k, v in OUTPUTS[name].items()]
-    print(json.dumps({"Stacks": [{"StackStatus": "CREATE_COMPLETE", "Outputs": outputs}]}))
+    parameters = [{"ParameterKey": k, "ParameterValue": v}
+                  for k, v in data["parameters"].get(name, {}).items()]
+    print(json.dumps({"Stacks": [{"StackStatus": "CREATE_COMPLETE", "Outputs": outputs,
+                                  "Parameters": parameters}]}))
 elif cmd == ["cloudformation", "deploy"]:
     assert pathlib.Path(opt("--template-file")).is_file()
     data["stacks"].append(opt("--stack-name"))
+    given = args[args.index("--parameter-overrides") + 1:] if "--parameter-overrides" in args else []
+    data["parameters"].setdefault(opt("--stack-name"), {}).update(
+        p.split("=", 1) for p in given if "=" in p and not p.startswith("--"))
 elif cmd == ["cloudformation", "package"]:
     shutil.copyfile(opt("--template-file"), opt("--output-template-file"))
+elif cmd == ["iam", "list-open-id-connect-providers"]:
+    print(json.dumps({"OpenIDConnectProviderList": [{"Arn": a} for a in data["oidc"]]}))
+elif cmd == ["iam", "create-open-id-connect-provider"]:
+    assert opt("--client-id-list") == "sts.amazonaws.com"
+    data["oidc"].append("arn:aws:iam::123456789012:oidc-provider/" + opt("--url")[len("https://"):])
+elif cmd == ["scheduler", "get-schedule"]:
+    if data["schedule"] is None:
+        sys.exit(NOT_FOUND.format("GetSchedule"))
+    print(json.dumps(data["schedule"]))
+elif cmd in (["scheduler", "create-schedule"], ["scheduler", "update-schedule"]):
+    assert (data["schedule"] is None) == (cmd[1] == "create-schedule"), "create, or update"
+    data["schedule"] = {"args": args[2:]}
+elif cmd == ["s3", "cp"]:  # what a put leaves in the bucket, kept to be read
+    key = args[3].split("/", 3)[3]
+    target = pathlib.Path(os.environ["FAKE_S3"]) / key
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(args[2], target)
 save()
 '''
 
@@ -911,20 +975,33 @@ class Deployed:
     out: Path
 
 
-def fake_deploy(base: Path, site_url: str, stage: str = "dev") -> Deployed:
-    """`scripts/deploy.sh <stage>` against the stand-in aws, whose site stack answers `site_url`."""
+def fake_env(base: Path, site_url: str, stage: str) -> dict[str, str]:
+    """The environment of a run against the stand-in aws, whose state is kept under `base`."""
     bindir = base / "fakebin"
-    bindir.mkdir()
+    bindir.mkdir(exist_ok=True)
     (bindir / "aws").write_text(FAKE_AWS.replace("#!PYTHON", "#!" + sys.executable)
                                 .replace('"ENDPOINT"', repr(FAKE_ENDPOINT)))
     (bindir / "aws").chmod(0o755)
     env = offline_env(base)
     env.update(PATH=f"{bindir}:{env['PATH']}", FAKE_AWS_LOG=str(base / "calls.log"),
-               FAKE_AWS_STATE=str(base / "state.json"), FAKE_SITE_URL=site_url, FAKE_STAGE=stage)
-    proc = run_deploy(env, stage, "--no-lint", "--out", str(base / "out"))
+               FAKE_AWS_STATE=str(base / "state.json"), FAKE_SITE_URL=site_url, FAKE_STAGE=stage,
+               FAKE_S3=str(base / "bucket"), FAKE_DISPATCH_VERSION=DISPATCH_VERSION,
+               PORTAL_STAGES_FILE=str(publishing_stages(base)))
+    return env
+
+
+def calls_logged(base: Path) -> list[list[str]]:
     log = base / "calls.log"
-    calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
-    return Deployed(proc, calls, base / "out")
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+DISPATCH_VERSION = "v-2026"  # the dispatch token's current version in the stand-in
+
+
+def fake_deploy(base: Path, site_url: str, stage: str = "dev") -> Deployed:
+    """`scripts/deploy.sh <stage>` against the stand-in aws, whose site stack answers `site_url`."""
+    proc = run_deploy(fake_env(base, site_url, stage), stage, "--no-lint", "--out", str(base / "out"))
+    return Deployed(proc, calls_logged(base), base / "out")
 
 
 @pytest.fixture(scope="module", params=STAGES)
@@ -959,8 +1036,18 @@ def test_a_deploy_runs_the_steps_in_order(deployed: tuple[str, Deployed]) -> Non
     assert len(site_deploys) == 2 and site_deploys[1] < calls.index(syncs[0])
     assert not any(p.startswith("ContentSecurityPolicy=") for p in calls[site_deploys[0]])
     assert any(p.startswith("ContentSecurityPolicy=") for p in calls[site_deploys[1]])
-    assert calls[-1][:2] == ["cloudfront", "create-invalidation"] and "/*" in calls[-1]
+    # the publishing part: the git host's issuer, the publish stack, then the site's own
+    # steps, the same a publish run takes: uploaded, cache emptied, status, next run
+    assert steps[9:14] == ["iam list-open-id-connect-providers", "iam create-open-id-connect-provider",
+                           "secretsmanager describe-secret",
+                           f"cloudformation deploy community-portal-{stage}-publish",
+                           f"cloudformation deploy community-portal-{stage}-site"]
+    tail = [" ".join(c[:2]) for c in calls[calls.index(syncs[-1]) + 1:]]
+    assert tail == ["cloudfront create-invalidation", "s3 cp", "scheduler get-schedule",
+                    "scheduler create-schedule"]
     assert f"community-portal-{stage}-PortalTable-X" in proc.stdout
+    assert f"publish    arn:aws:iam::123456789012:role/publish   (repository variable " \
+           f"PORTAL_PUBLISH_ROLE_ARN of {REPOSITORY})" in proc.stdout
 
 
 def test_the_dry_run_plan_is_what_a_deploy_runs(deployed: tuple[str, Deployed],
@@ -972,7 +1059,9 @@ def test_the_dry_run_plan_is_what_a_deploy_runs(deployed: tuple[str, Deployed],
     outputs = {"<artifacts BucketName>": "artifact-bucket", "<site BucketName>": "site-bucket",
                "<site DistributionId>": "E2EXAMPLE",
                "<api TableName>": f"community-portal-{stage}-PortalTable-X",
-               "<api TableArn>": "arn:aws:dynamodb:ap-east-1:1:table/X"}
+               "<api TableArn>": "arn:aws:dynamodb:ap-east-1:1:table/X",
+               "<dispatch-token Version>": DISPATCH_VERSION}
+    services = ("cloudformation", "s3", "cloudfront")  # iam and scheduler depend on what exists
 
     def normal(words: list[str], out: Path) -> list[str]:
         """Without the region and output flags the CLI wrapper adds, paths under OUT."""
@@ -990,13 +1079,13 @@ def test_the_dry_run_plan_is_what_a_deploy_runs(deployed: tuple[str, Deployed],
     outputs["<site ContentSecurityPolicy>"] = csp.site_policy(result.out / "site")
     planned = []
     for line in plan.splitlines():
-        if line.startswith("aws ") and "secretsmanager" not in line:
+        if line.startswith("aws ") and shlex.split(line)[1] in services:
             words = shlex.split(line)[1:]
             for placeholder, value in outputs.items():
                 words = [w.replace(placeholder, value) for w in words]
             planned.append(normal(words, packaged[stage]))
     ran = [normal(c, result.out) for c in result.calls
-           if c[0] in ("cloudformation", "s3", "cloudfront") and c[1] != "describe-stacks"]
+           if c[0] in services and c[1] != "describe-stacks"]
     assert planned and "<" not in repr(planned)
     assert planned == ran
 
