@@ -15,13 +15,14 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import FIXED_NOW, ROOT
 from portal_domain.store import TABLE_DEFINITION, TTL_ATTRIBUTE
 
 STAGES = ("dev", "prod")
@@ -1129,3 +1130,322 @@ def test_bad_stage_settings_are_named(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_an_unknown_stage_is_refused(tmp_path: Path, stage: str, message: str) -> None:
     proc = run_deploy(offline_env(tmp_path), stage, "--dry-run")
     assert proc.returncode == 2 and message in proc.stderr
+
+
+# --- published by itself: the workflow's run, its role, its schedule ---------------------------
+
+SCHEDULED = """\
+---
+title: 二〇九九年电梯更新
+date: 2099-05-01 09:00
+category: 维修养护
+level: normal
+department: 工程部
+---
+一台电梯在 2099 年更新。
+"""
+# Each invalid notice with the lines the build prints about it.
+BROKEN = """\
+---
+title: 电梯维保
+date: 2026-03-01 09:00
+category: 维修养护
+level: loud
+---
+正文
+"""
+BROKEN_LINES = [
+    "content/notices/2026/2026-03-01-lift.md: department: expected a value (this field is "
+    "required), found nothing",
+    "content/notices/2026/2026-03-01-lift.md: level: expected one of 'normal', 'important' or "
+    "'urgent', found 'loud'",
+]
+
+
+@dataclass
+class Published:
+    proc: subprocess.CompletedProcess[str]
+    calls: list[list[str]]  # every aws command of this run, in order
+    out: Path
+    bucket: Path  # what the run put with `aws s3 cp`, by key
+
+    def status(self) -> dict[str, Any]:
+        found: dict[str, Any] = json.loads((self.bucket / publishing.STATUS_KEY).read_text())
+        return found
+
+
+def fake_publish(base: Path, deployed: Deployed, stage: str, *args: str) -> Published:
+    """`scripts/deploy.sh publish <stage>` against the stand-in aws, from the state the
+    stand-in deploy left (its stacks, their parameters, and what a run before this one set)."""
+    base.mkdir(parents=True, exist_ok=True)
+    state = base / "state.json"
+    if not state.exists():
+        shutil.copyfile(deployed.out.parent / "state.json", state)
+    (base / "calls.log").unlink(missing_ok=True)
+    env = fake_env(base, origin(stage), stage)
+    env["GITHUB_SHA"] = "0123456789abcdef0123456789abcdef01234567"
+    proc = subprocess.run(["bash", str(ROOT / "scripts" / "deploy.sh"), "publish", stage,
+                           "--out", str(base / "out"), *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=180)
+    return Published(proc, calls_logged(base), base / "out", base / "bucket")
+
+
+def content_site(base: Path, files: dict[str, str], now: str = FIXED_NOW) -> Path:
+    """The example content with `files` added, as a site's mkdocs.yml (built at `now`)."""
+    from conftest import site_config
+
+    content = base / "content"
+    shutil.copytree(ROOT / "content", content)
+    for rel, text in files.items():
+        (content / rel).parent.mkdir(parents=True, exist_ok=True)
+        (content / rel).write_text(text, encoding="utf-8")
+    return site_config(base, content, base / "unused-site", now)
+
+
+@pytest.fixture(scope="module")
+def published(deployed: tuple[str, Deployed], tmp_path_factory: pytest.TempPathFactory
+              ) -> tuple[str, Published, Published]:
+    """Two publish runs of the deployed stage, one after the other, of the example content
+    with a notice scheduled for 2099-05-01 09:00, built early in 2099 (so that is the next
+    change, and it lies ahead of the real clock); before the first, the stage has no
+    schedule yet (the first creates it, the second moves it)."""
+    stage, result = deployed
+    base = tmp_path_factory.mktemp(f"published-{stage}")
+    config = content_site(base / "checkout", {"notices/2099/2099-05-01-lift.md": SCHEDULED},
+                          now="2099-01-01T09:00:00")
+    (base / "run").mkdir()
+    state = json.loads((result.out.parent / "state.json").read_text())
+    (base / "run" / "state.json").write_text(json.dumps({**state, "schedule": None}))
+    first = fake_publish(base / "run", result, stage, "--config-file", str(config))
+    second = fake_publish(base / "run", result, stage, "--config-file", str(config))
+    return stage, first, second
+
+
+def test_a_publish_run_builds_uploads_and_schedules_the_next(
+        published: tuple[str, Published, Published]) -> None:
+    stage, first, second = published
+    for run in (first, second):
+        assert run.proc.returncode == 0, run.proc.stdout[-3000:] + run.proc.stderr[-3000:]
+    kinds = [" ".join(c[:2]) for c in first.calls]
+    syncs = [c for c in first.calls if c[:2] == ["s3", "sync"]]
+    assert len(syncs) == len(deploy.UPLOADS) and all("s3://site-bucket" in c for c in syncs)
+    assert kinds == ["sts get-caller-identity", *["cloudformation describe-stacks"] * 4,
+                     *["s3 sync"] * len(deploy.UPLOADS), "cloudfront create-invalidation",
+                     "s3 cp", "scheduler get-schedule", "scheduler create-schedule"]
+    # it deploys nothing: CloudFront's header is the one the deploy set, which the pages need
+    assert not any(c[:2] == ["cloudformation", "deploy"] for c in first.calls)
+    # the editor is told, with no one's name in it
+    status = first.status()
+    assert status == {"time": status["time"], "commit": "0123456789abcdef0123456789abcdef01234567",
+                      "ok": True, "problems": []}
+    assert datetime.fromisoformat(status["time"]) <= datetime.now(UTC)
+    cp = next(c for c in first.calls if c[:2] == ["s3", "cp"])
+    assert header(cp, "--cache-control") == "no-store"
+    assert header(cp, "--content-type") == "application/json; charset=utf-8"
+    # the next run: when the 2099 notice goes live, in the portal's time zone; the second
+    # run moves the same schedule
+    assert (first.out / publishing.NEXT_CHANGE_FILE).read_text() == "2099-05-01T09:00:00+08:00\n"
+    assert [" ".join(c[:2]) for c in second.calls][-2:] == ["scheduler get-schedule",
+                                                            "scheduler update-schedule"]
+    for run in (first, second):
+        args = run.calls[-1][2:]
+        assert header(args, "--schedule-expression") == "at(2099-05-01T09:00:00)"
+        assert header(args, "--schedule-expression-timezone") == "Asia/Shanghai"
+        assert header(args, "--state") == "ENABLED"
+        assert header(args, "--group-name") == f"community-portal-{stage}"
+        target = json.loads(header(args, "--target") or "{}")
+        assert target["Arn"].endswith(f":event-bus/community-portal-{stage}-publish")
+        assert target["RoleArn"] == "arn:aws:iam::123456789012:role/scheduler"
+
+
+def test_the_sync_never_touches_the_status_file(stage_site: tuple[Path, str, str]) -> None:
+    """`aws s3 sync --delete` would delete the editor's status file, which is not part of the
+    built site: every upload command excludes it."""
+    commands = deploy.upload_commands(stage_site[0], "bucket", "ap-east-1")
+    assert not any(sync_claims(c, publishing.STATUS_KEY) for c in commands)
+
+
+def test_a_site_is_uploaded_only_after_it_built() -> None:
+    """The order a deploy and a publish run share: build (strict), then upload, empty the
+    cache, tell the editor; a step that fails stops the run (run_steps)."""
+    for steps in (deploy.STEPS, deploy.PUBLISH_STEPS):
+        order = [steps.index(s) for s in (deploy.BUILD, deploy.UPLOAD, deploy.INVALIDATE,
+                                          deploy.STATUS, deploy.SCHEDULE)]
+        assert order == sorted(order)
+        assert all(s.site for s in steps[order[0]:order[3] + 1])
+    assert yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["strict"] is True
+
+
+def test_a_build_that_fails_uploads_nothing_and_tells_the_editor_why(
+        deployed: tuple[str, Deployed], tmp_path: Path) -> None:
+    stage, result = deployed
+    config = content_site(tmp_path / "checkout",
+                          {"notices/2026/2026-03-01-lift.md": BROKEN})
+    run = fake_publish(tmp_path / "run", result, stage, "--config-file", str(config))
+    assert run.proc.returncode == 1
+    # the build's own lines, as it printed them, and in the status file for the editor
+    for line in BROKEN_LINES:
+        assert f"  {line}\n" in run.proc.stderr
+    assert run.status()["ok"] is False
+    assert run.status()["problems"] == ["2 problems in the portal content:", *BROKEN_LINES]
+    # the last good site stays: nothing uploaded, deleted or invalidated, no schedule moved
+    assert [" ".join(c[:2]) for c in run.calls] == [
+        "sts get-caller-identity", *["cloudformation describe-stacks"] * 4, "s3 cp"]
+
+
+def test_a_change_that_needs_a_new_header_waits_for_a_deploy(
+        deployed: tuple[str, Deployed], tmp_path: Path) -> None:
+    """Only a deploy sets CloudFront's policy: pages that need another one are not uploaded."""
+    stage, result = deployed
+    base = tmp_path / "run"
+    base.mkdir()
+    state = json.loads((result.out.parent / "state.json").read_text())
+    state["parameters"][f"community-portal-{stage}-site"]["ContentSecurityPolicy"] = \
+        "default-src 'self'"
+    (base / "state.json").write_text(json.dumps(state))
+    config = content_site(tmp_path / "checkout", {})
+    run = fake_publish(base, result, stage, "--config-file", str(config))
+    assert run.proc.returncode == 1
+    assert not any(c[:2] in (["s3", "sync"], ["cloudfront", "create-invalidation"])
+                   for c in run.calls)
+    problems = run.status()["problems"]
+    assert problems[0].startswith("the built pages need a Content-Security-Policy other than")
+    assert f"Run bash scripts/deploy.sh {stage}" in " ".join(problems)
+
+
+# What each aws command a publish run makes needs from IAM: (action, resource).
+def publish_needs(call: list[str], stage: str) -> set[tuple[str, str]]:
+    kind = " ".join(call[:2])
+    if kind == "sts get-caller-identity":
+        return set()  # needs no permission
+    if kind == "s3 sync":
+        assert call[3] == "s3://site-bucket"
+        return {("s3:ListBucket", "bucket"), ("s3:PutObject", "bucket/*")} | (
+            {("s3:DeleteObject", "bucket/*")} if "--delete" in call else set())
+    if kind == "s3 cp":
+        assert call[3].startswith("s3://site-bucket/")
+        return {("s3:PutObject", "bucket/*")}
+    if kind == "cloudfront create-invalidation":
+        assert header(call, "--distribution-id") == "E2EXAMPLE"
+        return {("cloudfront:CreateInvalidation", "distribution")}
+    if kind == "cloudformation describe-stacks":
+        name = header(call, "--stack-name") or ""
+        return {("cloudformation:DescribeStacks",
+                 "stack:" + name.removeprefix(f"community-portal-{stage}").lstrip("-"))}
+    if kind == "scheduler get-schedule":
+        return {("scheduler:GetSchedule", "schedule")}
+    if kind in ("scheduler create-schedule", "scheduler update-schedule"):
+        verb = "CreateSchedule" if call[1] == "create-schedule" else "UpdateSchedule"
+        return {(f"scheduler:{verb}", "schedule"), ("iam:PassRole", "scheduler-role")}
+    raise AssertionError(f"a publish run called {kind}: the role does not allow it")
+
+
+def publish_resource(resource: Any) -> str:
+    """The only resources the publish role may name."""
+    arn = resource.get("Fn::Sub", "") if isinstance(resource, dict) else ""
+    known = {"arn:${AWS::Partition}:s3:::${SiteBucket}": "bucket",
+             "arn:${AWS::Partition}:s3:::${SiteBucket}/*": "bucket/*",
+             "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${DistributionId}":
+                 "distribution",
+             "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/"
+             "${ScheduleGroup}/next-build": "schedule"}
+    stacks = "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/"
+    for suffix, name in (("", "stack:"), ("-site", "stack:site"), ("-staff", "stack:staff"),
+                         ("-publish", "stack:publish")):
+        known[f"{stacks}community-portal-${{Stage}}{suffix}/*"] = name
+    if arn in known:
+        return known[arn]
+    if resource == {"Fn::GetAtt": ["SchedulerRole", "Arn"]}:
+        return "scheduler-role"
+    raise AssertionError(f"the publish role names {resource!r}")
+
+
+def publish_template() -> dict[str, Any]:
+    from cfnlint.decode import decode_str
+
+    template, problems = decode_str((ROOT / "deploy" / "publish.yml").read_text(encoding="utf-8"))
+    assert template is not None, problems
+    return dict(template)
+
+
+def test_the_publish_role_may_do_exactly_what_a_publish_run_does(
+        published: tuple[str, Published, Published]) -> None:
+    """Sync the stage's bucket, empty its distribution's cache, read the stage's stacks and
+    move its one schedule (passing the schedule's own role to it): nothing else."""
+    stage, first, second = published
+    needed = set().union(*(publish_needs(c, stage) for run in (first, second) for c in run.calls))
+    role = publish_template()["Resources"]["PublishRole"]["Properties"]
+    assert "ManagedPolicyArns" not in role and len(role["Policies"]) == 1
+    granted = set()
+    for st in role["Policies"][0]["PolicyDocument"]["Statement"]:
+        assert st["Effect"] == "Allow" and set(st) <= {"Sid", "Effect", "Action", "Resource",
+                                                       "Condition"}
+        actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+        assert all("*" not in a for a in actions)
+        if "iam:PassRole" in actions:  # only to the scheduler, only its own role
+            assert st["Condition"] == {"StringEquals": {
+                "iam:PassedToService": "scheduler.amazonaws.com"}}
+        else:
+            assert "Condition" not in st
+        granted |= {(a, publish_resource(r)) for a in actions for r in resources}
+    assert granted == needed, (f"missing {sorted(needed - granted)}, "
+                               f"not needed {sorted(granted - needed)}")
+
+
+def test_only_the_repositorys_main_branch_may_assume_the_publish_role(
+        deployed: tuple[str, Deployed]) -> None:
+    """The trust policy, with the parameters the deploy passed: GitHub's issuer, our
+    audience, and the one subject of runs on main of the configured repository."""
+    stage, result = deployed
+    sent = next(c for c in result.calls if c[:2] == ["cloudformation", "deploy"]
+                and header(c, "--stack-name") == f"community-portal-{stage}-publish")
+    params = dict(p.split("=", 1) for p in sent[sent.index("--parameter-overrides") + 1:]
+                  if "=" in p)
+    assert params["Repository"] == REPOSITORY and params["Branch"] == "main"
+    assert params["DispatchURL"] == (f"https://api.github.com/repos/{REPOSITORY}/actions/"
+                                     f"workflows/{publishing.WORKFLOW}/dispatches")
+    assert params["DispatchTokenVersion"] == DISPATCH_VERSION
+    assert "--capabilities" in sent and "CAPABILITY_IAM" in sent
+    trust = publish_template()["Resources"]["PublishRole"]["Properties"][
+        "AssumeRolePolicyDocument"]["Fn::Sub"]
+    values = {**params, "AWS::Partition": "aws", "AWS::AccountId": "123456789012"}
+    document = json.loads(re.sub(r"\$\{([^}]+)\}", lambda m: values[m.group(1)], trust))
+    issuer = "token.actions.githubusercontent.com"
+    assert document["Statement"] == [{
+        "Sid": "TheRepositorysBranchOnly", "Effect": "Allow",
+        "Principal": {"Federated": f"arn:aws:iam::123456789012:oidc-provider/{issuer}"},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {
+            f"{issuer}:aud": "sts.amazonaws.com",
+            f"{issuer}:sub": f"repo:{REPOSITORY}:ref:refs/heads/main"}}}]
+    # and the deploy registered that issuer, for the audience the trust expects
+    created = next(c for c in result.calls if c[:2] == ["iam", "create-open-id-connect-provider"])
+    assert header(created, "--url") == f"https://{issuer}"
+    assert header(created, "--client-id-list") == "sts.amazonaws.com"
+
+
+def test_the_schedule_dispatches_the_workflow_the_repository_runs() -> None:
+    """The schedule's event is the one the rule matches, which posts {"ref": <branch>} to
+    the workflow's dispatch endpoint; that workflow runs on main, on dispatch, and publishes."""
+    resources = publish_template()["Resources"]
+    pattern = resources["RebuildRule"]["Properties"]["EventPattern"]
+    assert pattern == {"source": [publishing.EVENT_SOURCE],
+                       "detail-type": [publishing.EVENT_DETAIL_TYPE]}
+    target = resources["RebuildRule"]["Properties"]["Targets"][0]
+    assert target["Arn"] == {"Fn::GetAtt": ["Dispatch", "Arn"]}
+    assert target["Input"] == {"Fn::Sub": '{"ref": "${Branch}"}'}
+    assert resources["Dispatch"]["Properties"]["HttpMethod"] == "POST"
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / publishing.WORKFLOW).read_text())
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
+    assert triggers["push"] == {"branches": ["main"]} and "workflow_dispatch" in triggers
+    assert triggers["schedule"]  # the daily backstop
+    assert workflow["permissions"] == {"contents": "read", "id-token": "write"}
+    steps = workflow["jobs"]["publish"]["steps"]
+    assume = next(s for s in steps if str(s.get("uses", "")).startswith(
+        "aws-actions/configure-aws-credentials@"))
+    assert assume["with"]["role-to-assume"] == "${{ vars.PORTAL_PUBLISH_ROLE_ARN }}"
+    runs = [s.get("run", "") for s in steps]
+    assert 'bash scripts/deploy.sh publish "$STAGE"' in runs
+    assert any("scripts/deploy.py region" in r for r in runs)
+    assert any("scripts/deploy.py status" in r for r in runs)
