@@ -164,6 +164,9 @@ class StageSettings(BaseModel):
     auth_domain_prefix: Annotated[str, StringConstraints(
         pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")]
     staff_throttle: Throttle
+    # The content editor's repository (owner/name on GitHub) and branch; "" = no git proxy.
+    editor_repo: Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9-]+/[A-Za-z0-9._-]+)?$")] = ""
+    editor_branch: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._/-]+$")] = "main"
     publish: PublishSettings = PublishSettings()
 
 
@@ -178,6 +181,7 @@ class Stage:
     throttle_burst: int
     auth_domain_prefix: str = ""
     staff_throttle: tuple[int, int] = (5, 10)
+    editor: tuple[str, str] = ("", "main")  # (repository, branch) of the content editor
     publish: PublishSettings = field(default_factory=PublishSettings)
 
     @property
@@ -223,7 +227,8 @@ class Stage:
     def staff_parameters(self, table: str, table_arn: str) -> list[str]:
         return [f"TableName={table}", f"TableArn={table_arn}", f"SecretName={self.secret_name}",
                 f"DeskURL={self.origin}/staff/", f"AuthDomainPrefix={self.auth_domain_prefix}",
-                f"ThrottleRate={self.staff_throttle[0]}", f"ThrottleBurst={self.staff_throttle[1]}"]
+                f"ThrottleRate={self.staff_throttle[0]}", f"ThrottleBurst={self.staff_throttle[1]}",
+                f"Stage={self.name}", f"EditorRepo={self.editor[0]}", f"EditorBranch={self.editor[1]}"]
 
     def publish_parameters(self, bucket: str, distribution: str, token_version: str) -> list[str]:
         """The publish stack's parameters; without a token version no timed rebuilds."""
@@ -235,10 +240,13 @@ class Stage:
                 "/dispatches",
                 f"DispatchTokenVersion={token_version}"]
 
-    def site_parameters(self, csp: str | None = None) -> list[str]:
-        """The site stack's parameters; without `csp` its header policy stays as it is."""
+    def site_parameters(self, csp: tuple[str, str | None] | None = None) -> list[str]:
+        """The site stack's parameters; without `csp` (the site's header policy, and the
+        content editor's) the header policies stay as they are."""
+        site, editor = csp if csp is not None else (None, None)
         return [f"DomainName={self.domain}", f"CertificateArn={self.certificate_arn}",
-                *([f"ContentSecurityPolicy={csp}"] if csp is not None else [])]
+                *([f"ContentSecurityPolicy={site}"] if site is not None else []),
+                *([f"EditorContentSecurityPolicy={editor}"] if editor is not None else [])]
 
 
 def load_stage(name: str) -> Stage:
@@ -280,7 +288,8 @@ def load_stage(name: str) -> Stage:
     return Stage(name, settings.region, origin, settings.certificate_arn,
                  settings.deletion_protection, settings.throttle.rate, settings.throttle.burst,
                  settings.auth_domain_prefix,
-                 (settings.staff_throttle.rate, settings.staff_throttle.burst), settings.publish)
+                 (settings.staff_throttle.rate, settings.staff_throttle.burst),
+                 (settings.editor_repo, settings.editor_branch), settings.publish)
 
 
 # --- running commands ----------------------------------------------------------------------
@@ -358,7 +367,8 @@ def vendor_packages(vendor: Path, staff: bool = False) -> None:
         bundle(ROOT / "content", vendor / "portal_domain" / "survey_definitions.json")
     except ContentInvalid as exc:
         raise DeployError(exc.report(), 2) from exc
-    if staff:
+    if staff:  # the editor's git proxy, a function of its own from the same package
+        shutil.copyfile(STAFF_DIR / "git_proxy.py", vendor / "git_proxy.py")
         if not LAMBDA_WHEELS.is_dir():
             raise DeployError(f"{LAMBDA_WHEELS} is missing: run `bash scripts/setup.sh` first", 2)
         run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
@@ -716,7 +726,10 @@ def _dispatch_token(d: Deployment) -> None:
 def _desk(d: Deployment) -> dict[str, str]:
     return {"PORTAL_STAFF_API_URL": d.output("staff", "EndpointURL").rstrip("/"),
             "PORTAL_OIDC_URL": d.output("staff", "SignInURL"),
-            "PORTAL_OIDC_CLIENT_ID": d.output("staff", "DeskClientId")}
+            "PORTAL_OIDC_CLIENT_ID": d.output("staff", "DeskClientId"),
+            **({"PORTAL_EDITOR_BACKEND": "proxy", "PORTAL_EDITOR_PROXY_URL":
+                d.output("staff", "GitProxyURL"), "PORTAL_EDITOR_REPO": d.stage.editor[0],
+                "PORTAL_EDITOR_BRANCH": d.stage.editor[1]} if d.stage.editor[0] else {})}
 
 
 def _build_site(d: Deployment) -> None:
@@ -732,27 +745,33 @@ def _build_site(d: Deployment) -> None:
 CSP_HEADER_MAX = 1783
 
 
-def _site_csp(d: Deployment) -> str:
-    """The CDN's policy: the built pages' own policies merged (a placeholder in a dry run)."""
+def _site_csp(d: Deployment) -> tuple[str, str | None]:
+    """The CDN's policies: the built pages' own policies merged, and the content editor's
+    (placeholders in a dry run)."""
     from portal import csp
 
     site = d.out / "site"
     if not site.is_dir():
-        return "<site ContentSecurityPolicy>"
+        return "<site ContentSecurityPolicy>", "<editor ContentSecurityPolicy>"
     try:
-        policy = csp.site_policy(site)
+        policy, editor = csp.site_policy(site), csp.editor_policy(site)
     except ValueError as exc:
         raise DeployError(f"the site's Content-Security-Policy: {exc}") from exc
-    if len(policy) > CSP_HEADER_MAX:
-        raise DeployError(f"the site's Content-Security-Policy is {len(policy)} characters; "
-                          f"CloudFront takes at most {CSP_HEADER_MAX}:\n  {policy}")
-    return policy
+    for name, value in (("site", policy), ("content editor", editor)):
+        if value is not None and len(value) > CSP_HEADER_MAX:
+            raise DeployError(f"the {name}'s Content-Security-Policy is {len(value)} characters; "
+                              f"CloudFront takes at most {CSP_HEADER_MAX}:\n  {value}")
+    return policy, editor
 
 
 def _same_header(d: Deployment) -> None:
-    """A publish run cannot change CloudFront's header (only a deploy can): the pages it
-    uploads must need exactly the policy the header already sends."""
-    if _site_csp(d) != d.parameters["site"].get("ContentSecurityPolicy"):
+    """A publish run cannot change CloudFront's headers (only a deploy can): the pages it
+    uploads must need exactly the policies the headers already send (the site's, and the
+    content editor's folder's)."""
+    site, editor = _site_csp(d)
+    sent = d.parameters["site"]
+    if site != sent.get("ContentSecurityPolicy") or (
+            editor is not None and editor != sent.get("EditorContentSecurityPolicy")):
         raise DeployError(
             "the built pages need a Content-Security-Policy other than CloudFront's header "
             "(a new theme, or new API or sign-in addresses), which only a deploy sets; nothing "

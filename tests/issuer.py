@@ -4,6 +4,7 @@ exactly as in production; only the issuer is ours."""
 
 from __future__ import annotations
 
+import base64
 import http.server
 import json
 import threading
@@ -57,3 +58,30 @@ class TestIssuer:
         claims = {k: v for k, v in claims.items() if v is not None}
         return jwt.encode(claims, key or self.key, algorithm="RS256",
                           headers={"kid": kid or self.kid})
+
+
+def forged(issuer: TestIssuer) -> dict[str, str | None]:
+    """Tokens the staff API must refuse (401), by what is wrong with them."""
+    now = int(time.time())
+    none_token = ".".join([_b64({"alg": "none", "typ": "JWT", "kid": issuer.kid}),
+                           _b64({"iss": issuer.url, "client_id": issuer.client_id,
+                                 "token_use": "access", "exp": now + 600,
+                                 "cognito:groups": ["clerk", "manager"]}), ""])
+    return {
+        "missing": None,
+        "expired": issuer.token(["clerk", "manager"], exp=now - 120),
+        "other audience": issuer.token(["clerk", "manager"], client_id="another-app"),
+        "other audience (id token)": issuer.token(["clerk", "manager"], use="id",
+                                                  aud="another-app"),
+        "other issuer": issuer.token(["clerk", "manager"], iss="https://evil.example/pool"),
+        "other key": issuer.token(["clerk", "manager"], key=new_key()),
+        "unknown key id": issuer.token(["clerk", "manager"], key=new_key(), kid="other-kid"),
+        "alg none": none_token,
+        "no token_use": issuer.token(["clerk", "manager"], token_use=None),
+        "garbage": "not.a.token",
+    }
+
+
+def _b64(data: dict[str, Any]) -> str:
+    raw = json.dumps(data).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()

@@ -8,6 +8,8 @@
                       libraries only boto3/botocore, Chalice in web.py, PyJWT in auth.py
     app, staff_app    the two Chalice apps (api/app.py, staff_api/app.py): the domain and
                       the contracts only; the owners' app never reaches the token check
+    git_proxy         the editor's git proxy, a Lambda handler (staff_api/git_proxy.py):
+                      likewise; the owners' app never reaches the proxy either
     scripts/*.py      deploy, stress and the benchmarks: no package imports a script, and
                       only the site's own benchmarks load the site's sections
     no import circles among first-party modules, imports inside functions included
@@ -32,7 +34,8 @@ PACKAGES = {  # package → the folder that holds it
     "portal_domain": ROOT / "api",
     "portal_staff": ROOT / "staff",
 }
-APPS = {"app": ROOT / "api" / "app.py", "staff_app": ROOT / "staff_api" / "app.py"}
+APPS = {"app": ROOT / "api" / "app.py", "staff_app": ROOT / "staff_api" / "app.py",
+        "git_proxy": ROOT / "staff_api" / "git_proxy.py"}
 SCRIPTS = {path.stem: path for path in sorted((ROOT / "scripts").glob("*.py"))}
 FIRST_PARTY = (*PACKAGES, *APPS, *SCRIPTS)
 # Importing these loads every section of the site (portal/features/__init__.py).
@@ -107,6 +110,7 @@ def test_every_package_is_found() -> None:
     ("portal_domain", {"portal", "portal_staff"}),
     ("app", {"portal", "portal_staff"}),
     ("staff_app", {"portal", "portal_staff"}),
+    ("git_proxy", {"portal", "portal_staff", "chalice", "boto3", "botocore"}),
     *((package, set(SCRIPTS)) for package in (*PACKAGES, *APPS)),
 ])
 def test_a_package_does_not_import_what_it_must_not(package: str, forbidden: set[str]) -> None:
@@ -149,7 +153,9 @@ def reachable(start: str) -> set[str]:
 def test_the_owners_app_never_reaches_the_token_check() -> None:
     """PyJWT is not in the owners' function's package (and would cost its cold start)."""
     assert "portal_domain.auth" in reachable("staff_app")
+    assert "portal_domain.auth" in reachable("git_proxy")
     assert "portal_domain.auth" not in reachable("app")
+    assert "portal_domain.git_proxy" not in reachable("app")
 
 
 def test_only_the_site_and_its_benchmarks_load_every_section() -> None:

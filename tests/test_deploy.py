@@ -131,8 +131,8 @@ def test_the_code_package_carries_the_app_and_the_survey_definitions(
 def test_every_produced_template_passes_cfn_lint(packaged: dict[str, Path]) -> None:
     regions = sorted({deploy.load_stage(s).region for s in STAGES})
     files = [str(p) for out in packaged.values()
-             for p in (out / "api" / "sam.yaml", out / "site.yml", out / "artifacts.yml",
-                       out / "publish.yml")]
+             for p in (out / "api" / "sam.yaml", out / "staff" / "sam.yaml", out / "site.yml",
+                       out / "artifacts.yml", out / "publish.yml")]
     proc = subprocess.run([str(BIN / "cfn-lint"), "--regions", *regions, "--", *files],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and not proc.stdout.strip(), proc.stdout + proc.stderr
@@ -582,9 +582,95 @@ def test_the_desk_client_registers_the_address_sign_out_returns_to(
     for stage in STAGES:
         template = yaml.safe_load((packaged[stage] / "staff" / "sam.yaml").read_text())
         client = template["Resources"]["DeskClient"]["Properties"]
-        assert client["LogoutURLs"] == client["CallbackURLs"] == [{"Ref": "DeskURL"}]
+        assert client["LogoutURLs"] == [{"Ref": "DeskURL"}]
+        # the content editor signs in with the same client and returns to its own page
+        assert client["CallbackURLs"] == [{"Ref": "DeskURL"}, {"Fn::Sub": "${DeskURL}content/"}]
         params = dict(p.split("=", 1) for p in deploy.load_stage(stage).staff_parameters("t", "a"))
         assert params["DeskURL"] == origin(stage) + "/staff/"
+        # every scope Decap's Cognito sign-in asks for is one the client allows (Cognito
+        # refuses the whole sign-in otherwise), the custom one declared by a resource server
+        asked = decap_sign_in_scopes()
+        assert set(asked) <= set(client["AllowedOAuthScopes"])
+        server = template["Resources"]["EditorScope"]["Properties"]
+        assert {f"{server['Identifier']}/{s['ScopeName']}" for s in server["Scopes"]} == {
+            s for s in asked if s.startswith("https://")}
+
+
+def decap_sign_in_scopes() -> list[str]:
+    """The scope Decap's aws-cognito-github-proxy backend asks for, read from its source."""
+    page = (ROOT / "tools" / "node_modules" / "decap-cms-backend-aws-cognito-github-proxy" / "src"
+            / "AuthenticationPage.js").read_text(encoding="utf-8")
+    found = re.search(r"scope: '([^']+)'", page)
+    assert found is not None
+    return found.group(1).split()
+
+
+GIT_PROXY = ("GitProxy", "GitProxyRole", "GitProxyLogGroup", "GitProxyApi")
+
+
+def test_the_editors_git_proxy_is_a_function_of_its_own_that_may_only_log(
+        packaged: dict[str, Path]) -> None:
+    """staff_api/git_proxy.py from the staff package, behind a throttled REST API of its
+    own; its role writes its log group and nothing else; the git host's token is resolved
+    from Secrets Manager at deploy time; it signs in like the staff API."""
+    import zipfile
+
+    for stage, out in packaged.items():
+        template = yaml.safe_load((out / "staff" / "sam.yaml").read_text())
+        res = template["Resources"]
+        assert all(res[name]["Condition"] == "HasEditor" for name in GIT_PROXY)
+        assert template["Outputs"]["GitProxyURL"]["Condition"] == "HasEditor"
+        fn = res["GitProxy"]["Properties"]
+        with zipfile.ZipFile(out / "staff" / "deployment.zip") as z:
+            assert {"git_proxy.py", "portal_domain/git_proxy.py", "portal_domain/auth.py",
+                    "jwt/__init__.py"} <= set(z.namelist())
+        assert fn["Handler"] == "git_proxy.handler" and fn["CodeUri"] == "./deployment.zip"
+        role = res["GitProxyRole"]["Properties"]
+        assert fn["Role"] == {"Fn::GetAtt": ["GitProxyRole", "Arn"]}
+        assert "ManagedPolicyArns" not in role and len(role["Policies"]) == 1
+        [statement] = role["Policies"][0]["PolicyDocument"]["Statement"]
+        assert statement["Effect"] == "Allow" and sorted(statement["Action"]) == [
+            "logs:CreateLogStream", "logs:PutLogEvents"]
+        assert statement["Resource"] == {"Fn::GetAtt": ["GitProxyLogGroup", "Arn"]}
+        group = res["GitProxyLogGroup"]["Properties"]["LogGroupName"]
+        assert group == {"Fn::Sub": "/aws/lambda/" + fn["FunctionName"]["Fn::Sub"]}
+        env = fn["Environment"]["Variables"]
+        staff_env = res["APIHandler"]["Properties"]["Environment"]["Variables"]
+        assert env["OIDC_ISSUER"] == staff_env["OIDC_ISSUER"]
+        assert env["OIDC_CLIENT_ID"] == staff_env["OIDC_CLIENT_ID"]
+        assert env["EDITOR_GIT_TOKEN"] == {"Fn::Sub": "{{resolve:secretsmanager:${SecretName}"
+                                           "/editor:SecretString:EDITOR_GIT_TOKEN}}"}
+        assert env["CORS_ORIGIN"] == {"Fn::Select": [0, {"Fn::Split": ["/staff/",
+                                                                      {"Ref": "DeskURL"}]}]}
+        params = dict(p.split("=", 1) for p in deploy.load_stage(stage).staff_parameters("t", "a"))
+        assert env["STAGE"] == {"Ref": "Stage"} and params["Stage"] == stage
+        assert (params["EditorRepo"], params["EditorBranch"]) == ("", "main")  # none yet
+        api = res["GitProxyApi"]["Properties"]
+        assert fn["Events"]["Git"]["Properties"] == {"RestApiId": {"Ref": "GitProxyApi"},
+                                                     "Path": "/{proxy+}", "Method": "ANY"}
+        assert api["MethodSettings"] == [{"ResourcePath": "/*", "HttpMethod": "*",
+                                          "ThrottlingRateLimit": {"Ref": "GitProxyThrottleRate"},
+                                          "ThrottlingBurstLimit": {"Ref": "GitProxyThrottleBurst"}}]
+        assert "Cors" not in api  # the function answers preflights for the portal only
+        for config in (CHALICE_CONFIG, json.loads((ROOT / "staff_api" / ".chalice" / "config.json")
+                                                   .read_text())):
+            assert "EDITOR_GIT_TOKEN" not in json.dumps(config)
+
+
+def test_the_site_uses_the_git_proxy_when_a_stage_names_the_editors_repository(
+        tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    stage = deploy.load_stage("prod")
+    d = deploy.Deployment(stage, tmp_path, lint=False,
+                          outputs={"staff": {"GitProxyURL": "https://g1.execute-api/git"}})
+    assert not any(k.startswith("PORTAL_EDITOR") for k in deploy._desk(d))  # no repository yet
+    d.stage = replace(stage, editor=("jinguiyuan/portal", "main"))
+    assert {k: v for k, v in deploy._desk(d).items() if k.startswith("PORTAL_EDITOR")} == {
+        "PORTAL_EDITOR_BACKEND": "proxy", "PORTAL_EDITOR_PROXY_URL": "https://g1.execute-api/git",
+        "PORTAL_EDITOR_REPO": "jinguiyuan/portal", "PORTAL_EDITOR_BRANCH": "main"}
+    params = dict(p.split("=", 1) for p in d.stage.staff_parameters("t", "a"))
+    assert params["EditorRepo"] == "jinguiyuan/portal"
 
 
 def test_the_owners_function_can_never_read_a_contact_back(
@@ -770,6 +856,12 @@ def test_the_header_is_the_built_pages_policy_with_the_stage_api(
                            .read_text(encoding="utf-8"))
     assert page is not None and page["connect-src"] == [
         "'self'", "https://a1b2c3.execute-api.ap-east-1.amazonaws.com"]
+    # the content editor's folder has a header of its own: Decap's relaxations stay there
+    editor = next(p.split("=", 1)[1] for p in site_deploy
+                  if p.startswith("EditorContentSecurityPolicy="))
+    assert editor == csp.editor_policy(result.out / "site")
+    relaxed = csp.parse(editor)
+    assert "'unsafe-eval'" in relaxed["script-src"] and relaxed["frame-ancestors"] == ["'none'"]
 
 
 def sync_claims(cmd: list[str], rel: str) -> bool:
@@ -1078,6 +1170,7 @@ def test_the_dry_run_plan_is_what_a_deploy_runs(deployed: tuple[str, Deployed],
 
     # the header policy comes from the pages the deploy built (a dry run builds none)
     outputs["<site ContentSecurityPolicy>"] = csp.site_policy(result.out / "site")
+    outputs["<editor ContentSecurityPolicy>"] = str(csp.editor_policy(result.out / "site"))
     planned = []
     for line in plan.splitlines():
         if line.startswith("aws ") and shlex.split(line)[1] in services:

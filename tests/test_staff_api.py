@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from issuer import forged
 
 from conftest import MESSAGE, Clock, post
 from portal_domain.auth import AuthSettings, ConfigError
@@ -29,36 +29,6 @@ def call(client: Any, method: str, path: str, token: str | None, body: Any = Non
     raw = json.dumps(body or {}, ensure_ascii=False).encode() if method != "GET" else None
     return getattr(client.http, method.lower())(path, headers=headers, body=raw) \
         if raw is not None else client.http.get(path, headers=headers)
-
-
-def forged(issuer: Any) -> dict[str, str | None]:
-    from issuer import new_key
-
-    now = int(time.time())
-    none_token = ".".join([_b64({"alg": "none", "typ": "JWT", "kid": issuer.kid}),
-                           _b64({"iss": issuer.url, "client_id": issuer.client_id,
-                                 "token_use": "access", "exp": now + 600,
-                                 "cognito:groups": ["clerk", "manager"]}), ""])
-    return {
-        "missing": None,
-        "expired": issuer.token(["clerk", "manager"], exp=now - 120),
-        "other audience": issuer.token(["clerk", "manager"], client_id="another-app"),
-        "other audience (id token)": issuer.token(["clerk", "manager"], use="id",
-                                                  aud="another-app"),
-        "other issuer": issuer.token(["clerk", "manager"], iss="https://evil.example/pool"),
-        "other key": issuer.token(["clerk", "manager"], key=new_key()),
-        "unknown key id": issuer.token(["clerk", "manager"], key=new_key(), kid="other-kid"),
-        "alg none": none_token,
-        "no token_use": issuer.token(["clerk", "manager"], token_use=None),
-        "garbage": "not.a.token",
-    }
-
-
-def _b64(data: dict[str, Any]) -> str:
-    import base64
-
-    raw = json.dumps(data).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)

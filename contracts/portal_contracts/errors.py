@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time
+from decimal import Decimal
 
 
 class Invalid(ValueError):
@@ -49,4 +50,6 @@ def found(value: object) -> str:
         return f"a list of {len(value)}"
     if isinstance(value, date | time):  # datetime is a date
         return value.isoformat()
+    if isinstance(value, Decimal):  # an amount read from a report, as written
+        return str(value)
     return repr(value)

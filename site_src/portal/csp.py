@@ -140,14 +140,27 @@ def merge(policies: Iterable[Policy]) -> Policy:
     return merged
 
 
+# The content editor (/staff/content/) needs relaxations no owner page may get (Decap CMS:
+# 'unsafe-eval', inline styles): the CDN serves that folder with a header of its own.
+EDITOR = "staff/content/"
+
+
 def site_policy(site_dir: Path) -> str:
     """The policy for every response of a built site (the CDN's header): what any page's
-    own policy allows, plus what only a header can say."""
-    found = [p for p in (page_policy(_head(f)) for f in sorted(site_dir.rglob("*.html")))
+    own policy allows, plus what only a header can say. The editor's folder aside."""
+    found = [p for p in (page_policy(_head(f)) for f in sorted(site_dir.rglob("*.html"))
+                         if not f.relative_to(site_dir).as_posix().startswith(EDITOR))
              if p is not None]
     if not found:
         raise ValueError(f"{site_dir}: no page states a Content-Security-Policy")
     return render({**merge(found), **HEADER_ONLY})
+
+
+def editor_policy(site_dir: Path) -> str | None:
+    """The header of the editor's folder: its page's own policy (None: no editor built)."""
+    page = site_dir / EDITOR / "index.html"
+    found = page_policy(_head(page)) if page.is_file() else None
+    return None if found is None else render({**found, "frame-ancestors": ["'none'"]})
 
 
 def _head(page: Path) -> str:

@@ -75,9 +75,10 @@ def _mirror(source: Path, target: Path) -> None:
 class Publisher:
     """Copies what is published in the editor's repository into the checkout's content/."""
 
-    def __init__(self, repo: Path, content: Path, interval: float = 0.3) -> None:
+    def __init__(self, repo: Path, content: Path, interval: float = 0.1) -> None:
         self.repo, self.content, self.interval = repo, content, interval
         self.seen = self._head()
+        self.stamp = self._stamp()
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="editor-publisher", daemon=True)
 
@@ -91,8 +92,20 @@ class Publisher:
     def _head(self) -> str:
         return git(self.repo, "rev-parse", BRANCH).strip()
 
+    def _stamp(self) -> tuple[float, ...]:
+        """When the repository's refs last changed (a stat, no git process per poll)."""
+        git_dir = self.repo / ".git"
+        # a commit or checkout on any branch writes HEAD's log: drafts are pruned then too
+        paths = (git_dir / "refs" / "heads" / BRANCH, git_dir / "packed-refs",
+                 git_dir / "logs" / "HEAD")
+        return tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in paths)
+
     def _loop(self) -> None:
         while not self.stopped.wait(self.interval):
+            stamp = self._stamp()
+            if stamp == self.stamp:
+                continue
+            self.stamp = stamp
             try:
                 self.sync()
             except RepoError as exc:  # a branch being switched: try again next time

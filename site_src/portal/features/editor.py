@@ -388,7 +388,7 @@ def backend(ctx: BuildContext) -> dict[str, Any]:
         return {"name": "aws-cognito-github-proxy", "repo": o.editor_repo, "branch": o.editor_branch,
                 "api_root": o.editor_proxy_url, "base_url": o.oidc_url, "app_id": o.oidc_client_id,
                 "auth_endpoint": "oauth2/authorize", "auth_token_endpoint": "oauth2/token",
-                "auth_scope": "openid email profile", "squash_merges": True,
+                "squash_merges": True,
                 "commit_messages": _commit_messages(ctx)}
     return {"name": "proxy", "proxy_url": o.editor_local_url, "branch": o.editor_branch,
             "commit_messages": _commit_messages(ctx)}

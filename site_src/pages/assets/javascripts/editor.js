@@ -91,4 +91,59 @@ CMS.registerWidget("portal-when", checked("string"), CMS.getWidget("string").pre
 
 CMS.registerPreviewStyle("../../assets/stylesheets/editor-preview.css");
 
+// The preview frame's document: the page's language and a title, for screen readers.
+function nameFrame(doc) {
+  if (!doc || !doc.documentElement) return;
+  if (!doc.documentElement.lang) doc.documentElement.lang = document.documentElement.lang;
+  if (doc.head && !doc.title) {
+    const title = doc.createElement("title");
+    title.textContent = t.preview;
+    doc.head.appendChild(title);
+  }
+}
+
+function data(entry, key) {
+  const value = entry.getIn(["data", key]);
+  return value && value.toJS ? value.toJS() : value;
+}
+
+// A notice as owners see it: its level, date, category and buildings above the title, the
+// text, and the department that signs it.
+const NoticePreview = createClass({
+  componentDidMount() { nameFrame(this.props.document); },
+  render() {
+    const { entry, widgetFor } = this.props;
+    const level = data(entry, "level") || "normal";
+    const buildings = data(entry, "buildings") || [];
+    const meta = [data(entry, "date"), data(entry, "category"),
+                  buildings.length ? buildings.join("、") : t.all_owners].filter(Boolean);
+    return h("article", { className: `portal-notice portal-notice--${level}` },
+      h("p", { className: "portal-notice__meta" },
+        level !== "normal" ? h("strong", { className: "portal-badge" }, t[`level_${level}`]) : null,
+        meta.join(" · ")),
+      h("h1", {}, data(entry, "title") || ""),
+      data(entry, "expires") ? h("p", { className: "portal-notice__meta" },
+        `${t.expires}${data(entry, "expires")}`) : null,
+      h("div", { className: "portal-notice__body" }, widgetFor("body")),
+      h("p", { className: "portal-notice__sign" }, data(entry, "department") || ""));
+  },
+});
+CMS.registerPreviewTemplate("notices", NoticePreview);
+
+const PagePreview = createClass({
+  componentDidMount() { nameFrame(this.props.document); },
+  render() {
+    const { entry, widgetFor } = this.props;
+    return h("article", {}, h("h1", {}, data(entry, "title") || ""), widgetFor("body"));
+  },
+});
+CMS.registerPreviewTemplate("handbook", PagePreview);
+
+// Decap's preview frame has no name for screen readers: give it one.
+function namePreview() {
+  const frame = document.getElementById("preview-pane");
+  if (frame && !frame.title) frame.title = t.preview;
+}
+new MutationObserver(namePreview).observe(document.body, { childList: true, subtree: true });
+
 CMS.init();

@@ -7,6 +7,7 @@ Material renders the whole navigation into every page, so thousands of entries t
 would make the build quadratic.
 
     model.py   front-matter schema, Notice, load()
+    lists.py   which notices each list page holds (numbered from the oldest), pagination
     pages.py   notice pages, lists, archives, home blocks
     feeds.py   RSS, Atom, JSON Feed
 """

@@ -23,13 +23,14 @@ from its date on; expiring notices are mostly recent ones, on the first page.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .model import Notice, ordered
 
 
-@dataclass(frozen=True)
-class Step:
-    """One place in the pagination: the first page (`number` None) or an older page."""
+class Step(NamedTuple):
+    """One place in the pagination: the first page (`number` None) or an older page.
+    (A tuple: it goes into each list page's cache key, and JSON writes tuples fastest.)"""
 
     number: int | None
     url: str
@@ -47,34 +48,29 @@ class ListPage:
 
 
 def paginate(base: str, notices: list[Notice], per_page: int) -> list[ListPage]:
-    """The pages of the list at `base` (e.g. 'notices/') of these current notices."""
-    newest_first = sorted(notices, key=lambda n: (-n.published.timestamp(), n.slug))
-    oldest_first = newest_first[::-1]
+    """The pages of the list at `base` (e.g. 'notices/') of these current notices, which
+    come newest first (as `Notices.items` holds them)."""
+    oldest_first = notices[::-1]
     older = max(0, len(notices) - per_page) // per_page  # how many older pages
-    chunks = [tuple(oldest_first[i * per_page:(i + 1) * per_page][::-1]) for i in range(older)]
-    rest = oldest_first[older * per_page:]
     kept = oldest_first[:older * per_page]
-    first = ordered([n for n in kept if n.meta.level == "urgent" or n.meta.pinned] + rest)
-
+    first = ordered([n for n in kept if n.meta.level == "urgent" or n.meta.pinned]
+                    + oldest_first[older * per_page:])
     # Places from the newest: 1 is the first page, 1 + k is older page `older + 1 - k`.
-    def number(place: int) -> int | None:
-        return None if place == 1 else older + 2 - place
-
-    def url(place: int) -> str:
-        n = number(place)
-        return base if n is None else f"{base}page/{n}/"
-
-    out = []
     places = older + 1
+    numbers: list[int | None] = [None, None, *range(older, 0, -1)]  # by place (0 unused)
+    urls = ["", base, *(f"{base}page/{k}/" for k in range(older, 0, -1))]
+    out = []
     for place in range(1, places + 1):
-        steps = tuple(None if p is None else Step(number(p), url(p), p == place)
+        steps = tuple(None if p is None else Step(numbers[p], urls[p], p == place)
                       for p in window(place, places)) if places > 1 else ()
+        start = (older - place + 1) * per_page  # of this older page in oldest_first
         out.append(ListPage(
-            url=url(place), number=number(place),
-            notices=tuple(first) if place == 1 else chunks[older + 1 - place],
+            url=urls[place], number=numbers[place],
+            notices=tuple(first) if place == 1
+            else tuple(oldest_first[start:start + per_page][::-1]),
             steps=steps,
-            newer=url(place - 1) if place > 1 else None,
-            older=url(place + 1) if place < places else None))
+            newer=urls[place - 1] if place > 1 else None,
+            older=urls[place + 1] if place < places else None))
     return out
 
 

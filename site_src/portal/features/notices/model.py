@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
+from functools import cached_property, partial
 from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Literal
@@ -101,11 +101,11 @@ class Notice:
     prev: Notice | None = field(default=None, repr=False)
     next: Notice | None = field(default=None, repr=False)
 
-    @property
+    @cached_property  # asked for by every list entry and neighbour link
     def path(self) -> str:
         return f"notices/{self.published:%Y}/{self.published:%m}/{self.slug}.md"
 
-    @property
+    @cached_property
     def url(self) -> str:
         return page_url(self.path)
 

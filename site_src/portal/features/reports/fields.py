@@ -8,14 +8,12 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, StringConstraints
 
+from portal_contracts.errors import found
+
 from ...errors import FieldProblem
 
 AMOUNT_EXPECTED = "an amount in yuan such as 1234.50 (at most 2 decimal places)"
 PERCENT_EXPECTED = "a percentage between 0 and 100"
-
-
-def _found(value: Any) -> str:
-    return str(value) if isinstance(value, Decimal | int) and not isinstance(value, bool) else repr(value)
 
 
 def _number(value: Any, expected: str) -> Decimal:
@@ -34,7 +32,7 @@ def _number(value: Any, expected: str) -> Decimal:
     else:
         raise FieldProblem("", expected, repr(value))
     if not number.is_finite():
-        raise FieldProblem("", expected, _found(value))
+        raise FieldProblem("", expected, found(value))
     return number
 
 
@@ -42,9 +40,9 @@ def to_money(value: Any) -> Decimal:
     amount = _number(value, AMOUNT_EXPECTED)
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
-        raise FieldProblem("", AMOUNT_EXPECTED, _found(value))
+        raise FieldProblem("", AMOUNT_EXPECTED, found(value))
     if amount < 0:
-        raise FieldProblem("", "an amount of at least 0", _found(value))
+        raise FieldProblem("", "an amount of at least 0", found(value))
     return amount
 
 
@@ -52,7 +50,7 @@ def to_percent(value: Any) -> Decimal:
     text = value.strip().removesuffix("%") if isinstance(value, str) else value
     rate = _number(text, PERCENT_EXPECTED)
     if not 0 <= rate <= 100:
-        raise FieldProblem("", PERCENT_EXPECTED, _found(value))
+        raise FieldProblem("", PERCENT_EXPECTED, found(value))
     return rate
 
 
