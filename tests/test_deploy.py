@@ -15,13 +15,14 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import FIXED_NOW, ROOT
 from portal_domain.store import TABLE_DEFINITION, TTL_ATTRIBUTE
 
 STAGES = ("dev", "prod")
@@ -31,8 +32,22 @@ TABLE, LOGS = "PortalTable", "ApiLogGroup"
 INDEXES = [g["IndexName"] for g in TABLE_DEFINITION["GlobalSecondaryIndexes"]]
 
 
+import publishing  # scripts/publishing.py  # noqa: E402
+
 import deploy  # scripts/deploy.py  # noqa: E402
 from portal import csp  # noqa: E402
+
+REPOSITORY = "example-org/community-portal"
+
+
+def publishing_stages(base: Path) -> Path:
+    """deploy/stages.yml with a repository publishing each stage (the shipped file names
+    none: a placeholder there could name someone else's repository)."""
+    text = (ROOT / "deploy" / "stages.yml").read_text(encoding="utf-8")
+    assert text.count('repository: ""') == len(STAGES)
+    path = base / "stages.yml"
+    path.write_text(text.replace('repository: ""', f"repository: {REPOSITORY}"), encoding="utf-8")
+    return path
 
 
 def offline_env(tmp: Path) -> dict[str, str]:
@@ -49,6 +64,7 @@ def packaged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """`scripts/deploy.sh <stage> --dry-run` for each stage, offline; stage → output folder."""
     base = tmp_path_factory.mktemp("packaged")
     env = offline_env(base)
+    env["PORTAL_STAGES_FILE"] = str(publishing_stages(base))
     guard = base / "guard"  # an aws that fails the run if the dry run ever calls it
     guard.mkdir()
     (guard / "aws").write_text("#!/bin/sh\necho 'the dry run called aws' >&2\nexit 99\n")
@@ -78,11 +94,23 @@ def origin(stage: str) -> str:
 
 def test_the_dry_run_writes_every_template_and_the_plan(packaged: dict[str, Path]) -> None:
     for stage, out in packaged.items():
-        for rel in ("api/sam.yaml", "api/deployment.zip", "site.yml", "artifacts.yml", "plan.txt"):
+        for rel in ("api/sam.yaml", "api/deployment.zip", "site.yml", "artifacts.yml",
+                    "publish.yml", "plan.txt"):
             assert (out / rel).is_file(), f"{stage}: {rel} missing"
         plan = (out / "plan.txt").read_text()
         assert f"--stack-name community-portal-{stage} " in plan
+        assert f"--stack-name community-portal-{stage}-publish " in plan
+        assert f"Repository={REPOSITORY}" in plan
         assert "aws cloudfront create-invalidation" in plan
+        assert f"s3://<site BucketName>/{publishing.STATUS_KEY}" in plan
+
+
+def test_a_stage_no_repository_publishes_gets_no_publish_role(tmp_path: Path) -> None:
+    """The shipped stages name no repository: the plan names the publishing steps, skipped."""
+    plan = deploy.dry_run(deploy.load_stage("prod"), tmp_path, lint=False,
+                          steps=[s for s in deploy.STEPS if not s.offline])
+    assert "community-portal-prod-publish" not in plan and "aws iam" not in plan
+    assert plan.count(deploy.NOT_PUBLISHING) == sum(s.publishing for s in deploy.STEPS) == 4
 
 
 def test_the_code_package_carries_the_app_and_the_survey_definitions(
@@ -104,7 +132,7 @@ def test_every_produced_template_passes_cfn_lint(packaged: dict[str, Path]) -> N
     regions = sorted({deploy.load_stage(s).region for s in STAGES})
     files = [str(p) for out in packaged.values()
              for p in (out / "api" / "sam.yaml", out / "staff" / "sam.yaml", out / "site.yml",
-                       out / "artifacts.yml")]
+                       out / "artifacts.yml", out / "publish.yml")]
     proc = subprocess.run([str(BIN / "cfn-lint"), "--regions", *regions, "--", *files],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and not proc.stdout.strip(), proc.stdout + proc.stderr
@@ -946,6 +974,8 @@ import json, os, pathlib, shutil, sys
 
 state = pathlib.Path(os.environ["FAKE_AWS_STATE"])
 data = json.loads(state.read_text()) if state.exists() else {"stacks": [], "secret": False}
+for key, empty in (("parameters", {}), ("oidc", []), ("schedule", None)):
+    data.setdefault(key, empty)
 args = sys.argv[1:]
 with open(os.environ["FAKE_AWS_LOG"], "a") as log:
     log.write(json.dumps(args) + "\n")
@@ -971,13 +1001,24 @@ OUTPUTS = {
         "EndpointURL": "https://staff1.execute-api.ap-east-1.amazonaws.com/staff/",
         "SignInURL": "https://desk.auth.ap-east-1.amazoncognito.com",
         "DeskClientId": "deskclient123", "StaffUserPoolId": "ap-east-1_X"},
+    f"community-portal-{STAGE}-publish": {
+        "RoleArn": "arn:aws:iam::123456789012:role/publish",
+        "ScheduleGroup": f"community-portal-{STAGE}",
+        "EventBusArn": f"arn:aws:events:ap-east-1:123456789012:event-bus/community-portal-{STAGE}-publish",
+        "SchedulerRoleArn": "arn:aws:iam::123456789012:role/scheduler", "TimedRebuilds": "on"},
 }
+NOT_FOUND = "An error occurred (ResourceNotFoundException) when calling the {} operation"
 cmd = args[:2]
 if cmd == ["sts", "get-caller-identity"]:
     print(json.dumps({"Account": "123456789012"}))
+elif cmd == ["secretsmanager", "describe-secret"] and opt("--secret-id").endswith("/dispatch-token"):
+    if not os.environ.get("FAKE_DISPATCH_VERSION"):
+        sys.exit(NOT_FOUND.format("DescribeSecret"))
+    print(json.dumps({"VersionIdsToStages": {"v-old": ["AWSPREVIOUS"],
+                                             os.environ["FAKE_DISPATCH_VERSION"]: ["AWSCURRENT"]}}))
 elif cmd == ["secretsmanager", "describe-secret"]:
     if not data["secret"]:
-        sys.exit("An error occurred (ResourceNotFoundException) when calling the DescribeSecret operation")
+        sys.exit(NOT_FOUND.format("DescribeSecret"))
 elif cmd == ["secretsmanager", "create-secret"]:
     value = json.loads(pathlib.Path(opt("--secret-string")[len("file://"):]).read_text())
     assert set(value) == {"RECEIPT_SECRET", "RATE_SALT"} and all(len(v) >= 32 for v in value.values())
@@ -987,12 +1028,35 @@ elif cmd == ["cloudformation", "describe-stacks"]:
     if name not in data["stacks"]:
         sys.exit(f"An error occurred (ValidationError): Stack with id {name} does not exist")
     outputs = [{"OutputKey": k, "OutputValue": v} for k, v in OUTPUTS[name].items()]
-    print(json.dumps({"Stacks": [{"StackStatus": "CREATE_COMPLETE", "Outputs": outputs}]}))
+    parameters = [{"ParameterKey": k, "ParameterValue": v}
+                  for k, v in data["parameters"].get(name, {}).items()]
+    print(json.dumps({"Stacks": [{"StackStatus": "CREATE_COMPLETE", "Outputs": outputs,
+                                  "Parameters": parameters}]}))
 elif cmd == ["cloudformation", "deploy"]:
     assert pathlib.Path(opt("--template-file")).is_file()
     data["stacks"].append(opt("--stack-name"))
+    given = args[args.index("--parameter-overrides") + 1:] if "--parameter-overrides" in args else []
+    data["parameters"].setdefault(opt("--stack-name"), {}).update(
+        p.split("=", 1) for p in given if "=" in p and not p.startswith("--"))
 elif cmd == ["cloudformation", "package"]:
     shutil.copyfile(opt("--template-file"), opt("--output-template-file"))
+elif cmd == ["iam", "list-open-id-connect-providers"]:
+    print(json.dumps({"OpenIDConnectProviderList": [{"Arn": a} for a in data["oidc"]]}))
+elif cmd == ["iam", "create-open-id-connect-provider"]:
+    assert opt("--client-id-list") == "sts.amazonaws.com"
+    data["oidc"].append("arn:aws:iam::123456789012:oidc-provider/" + opt("--url")[len("https://"):])
+elif cmd == ["scheduler", "get-schedule"]:
+    if data["schedule"] is None:
+        sys.exit(NOT_FOUND.format("GetSchedule"))
+    print(json.dumps(data["schedule"]))
+elif cmd in (["scheduler", "create-schedule"], ["scheduler", "update-schedule"]):
+    assert (data["schedule"] is None) == (cmd[1] == "create-schedule"), "create, or update"
+    data["schedule"] = {"args": args[2:]}
+elif cmd == ["s3", "cp"]:  # what a put leaves in the bucket, kept to be read
+    key = args[3].split("/", 3)[3]
+    target = pathlib.Path(os.environ["FAKE_S3"]) / key
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(args[2], target)
 save()
 '''
 
@@ -1004,20 +1068,33 @@ class Deployed:
     out: Path
 
 
-def fake_deploy(base: Path, site_url: str, stage: str = "dev") -> Deployed:
-    """`scripts/deploy.sh <stage>` against the stand-in aws, whose site stack answers `site_url`."""
+def fake_env(base: Path, site_url: str, stage: str) -> dict[str, str]:
+    """The environment of a run against the stand-in aws, whose state is kept under `base`."""
     bindir = base / "fakebin"
-    bindir.mkdir()
+    bindir.mkdir(exist_ok=True)
     (bindir / "aws").write_text(FAKE_AWS.replace("#!PYTHON", "#!" + sys.executable)
                                 .replace('"ENDPOINT"', repr(FAKE_ENDPOINT)))
     (bindir / "aws").chmod(0o755)
     env = offline_env(base)
     env.update(PATH=f"{bindir}:{env['PATH']}", FAKE_AWS_LOG=str(base / "calls.log"),
-               FAKE_AWS_STATE=str(base / "state.json"), FAKE_SITE_URL=site_url, FAKE_STAGE=stage)
-    proc = run_deploy(env, stage, "--no-lint", "--out", str(base / "out"))
+               FAKE_AWS_STATE=str(base / "state.json"), FAKE_SITE_URL=site_url, FAKE_STAGE=stage,
+               FAKE_S3=str(base / "bucket"), FAKE_DISPATCH_VERSION=DISPATCH_VERSION,
+               PORTAL_STAGES_FILE=str(publishing_stages(base)))
+    return env
+
+
+def calls_logged(base: Path) -> list[list[str]]:
     log = base / "calls.log"
-    calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
-    return Deployed(proc, calls, base / "out")
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+DISPATCH_VERSION = "v-2026"  # the dispatch token's current version in the stand-in
+
+
+def fake_deploy(base: Path, site_url: str, stage: str = "dev") -> Deployed:
+    """`scripts/deploy.sh <stage>` against the stand-in aws, whose site stack answers `site_url`."""
+    proc = run_deploy(fake_env(base, site_url, stage), stage, "--no-lint", "--out", str(base / "out"))
+    return Deployed(proc, calls_logged(base), base / "out")
 
 
 @pytest.fixture(scope="module", params=STAGES)
@@ -1052,8 +1129,18 @@ def test_a_deploy_runs_the_steps_in_order(deployed: tuple[str, Deployed]) -> Non
     assert len(site_deploys) == 2 and site_deploys[1] < calls.index(syncs[0])
     assert not any(p.startswith("ContentSecurityPolicy=") for p in calls[site_deploys[0]])
     assert any(p.startswith("ContentSecurityPolicy=") for p in calls[site_deploys[1]])
-    assert calls[-1][:2] == ["cloudfront", "create-invalidation"] and "/*" in calls[-1]
+    # the publishing part: the git host's issuer, the publish stack, then the site's own
+    # steps, the same a publish run takes: uploaded, cache emptied, status, next run
+    assert steps[9:14] == ["iam list-open-id-connect-providers", "iam create-open-id-connect-provider",
+                           "secretsmanager describe-secret",
+                           f"cloudformation deploy community-portal-{stage}-publish",
+                           f"cloudformation deploy community-portal-{stage}-site"]
+    tail = [" ".join(c[:2]) for c in calls[calls.index(syncs[-1]) + 1:]]
+    assert tail == ["cloudfront create-invalidation", "s3 cp", "scheduler get-schedule",
+                    "scheduler create-schedule"]
     assert f"community-portal-{stage}-PortalTable-X" in proc.stdout
+    assert f"publish    arn:aws:iam::123456789012:role/publish   (repository variable " \
+           f"PORTAL_PUBLISH_ROLE_ARN of {REPOSITORY})" in proc.stdout
 
 
 def test_the_dry_run_plan_is_what_a_deploy_runs(deployed: tuple[str, Deployed],
@@ -1065,7 +1152,9 @@ def test_the_dry_run_plan_is_what_a_deploy_runs(deployed: tuple[str, Deployed],
     outputs = {"<artifacts BucketName>": "artifact-bucket", "<site BucketName>": "site-bucket",
                "<site DistributionId>": "E2EXAMPLE",
                "<api TableName>": f"community-portal-{stage}-PortalTable-X",
-               "<api TableArn>": "arn:aws:dynamodb:ap-east-1:1:table/X"}
+               "<api TableArn>": "arn:aws:dynamodb:ap-east-1:1:table/X",
+               "<dispatch-token Version>": DISPATCH_VERSION}
+    services = ("cloudformation", "s3", "cloudfront")  # iam and scheduler depend on what exists
 
     def normal(words: list[str], out: Path) -> list[str]:
         """Without the region and output flags the CLI wrapper adds, paths under OUT."""
@@ -1084,13 +1173,13 @@ def test_the_dry_run_plan_is_what_a_deploy_runs(deployed: tuple[str, Deployed],
     outputs["<editor ContentSecurityPolicy>"] = str(csp.editor_policy(result.out / "site"))
     planned = []
     for line in plan.splitlines():
-        if line.startswith("aws ") and "secretsmanager" not in line:
+        if line.startswith("aws ") and shlex.split(line)[1] in services:
             words = shlex.split(line)[1:]
             for placeholder, value in outputs.items():
                 words = [w.replace(placeholder, value) for w in words]
             planned.append(normal(words, packaged[stage]))
     ran = [normal(c, result.out) for c in result.calls
-           if c[0] in ("cloudformation", "s3", "cloudfront") and c[1] != "describe-stacks"]
+           if c[0] in services and c[1] != "describe-stacks"]
     assert planned and "<" not in repr(planned)
     assert planned == ran
 
@@ -1134,3 +1223,322 @@ def test_bad_stage_settings_are_named(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_an_unknown_stage_is_refused(tmp_path: Path, stage: str, message: str) -> None:
     proc = run_deploy(offline_env(tmp_path), stage, "--dry-run")
     assert proc.returncode == 2 and message in proc.stderr
+
+
+# --- published by itself: the workflow's run, its role, its schedule ---------------------------
+
+SCHEDULED = """\
+---
+title: 二〇九九年电梯更新
+date: 2099-05-01 09:00
+category: 维修养护
+level: normal
+department: 工程部
+---
+一台电梯在 2099 年更新。
+"""
+# Each invalid notice with the lines the build prints about it.
+BROKEN = """\
+---
+title: 电梯维保
+date: 2026-03-01 09:00
+category: 维修养护
+level: loud
+---
+正文
+"""
+BROKEN_LINES = [
+    "content/notices/2026/2026-03-01-lift.md: department: expected a value (this field is "
+    "required), found nothing",
+    "content/notices/2026/2026-03-01-lift.md: level: expected one of 'normal', 'important' or "
+    "'urgent', found 'loud'",
+]
+
+
+@dataclass
+class Published:
+    proc: subprocess.CompletedProcess[str]
+    calls: list[list[str]]  # every aws command of this run, in order
+    out: Path
+    bucket: Path  # what the run put with `aws s3 cp`, by key
+
+    def status(self) -> dict[str, Any]:
+        found: dict[str, Any] = json.loads((self.bucket / publishing.STATUS_KEY).read_text())
+        return found
+
+
+def fake_publish(base: Path, deployed: Deployed, stage: str, *args: str) -> Published:
+    """`scripts/deploy.sh publish <stage>` against the stand-in aws, from the state the
+    stand-in deploy left (its stacks, their parameters, and what a run before this one set)."""
+    base.mkdir(parents=True, exist_ok=True)
+    state = base / "state.json"
+    if not state.exists():
+        shutil.copyfile(deployed.out.parent / "state.json", state)
+    (base / "calls.log").unlink(missing_ok=True)
+    env = fake_env(base, origin(stage), stage)
+    env["GITHUB_SHA"] = "0123456789abcdef0123456789abcdef01234567"
+    proc = subprocess.run(["bash", str(ROOT / "scripts" / "deploy.sh"), "publish", stage,
+                           "--out", str(base / "out"), *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=180)
+    return Published(proc, calls_logged(base), base / "out", base / "bucket")
+
+
+def content_site(base: Path, files: dict[str, str], now: str = FIXED_NOW) -> Path:
+    """The example content with `files` added, as a site's mkdocs.yml (built at `now`)."""
+    from conftest import site_config
+
+    content = base / "content"
+    shutil.copytree(ROOT / "content", content)
+    for rel, text in files.items():
+        (content / rel).parent.mkdir(parents=True, exist_ok=True)
+        (content / rel).write_text(text, encoding="utf-8")
+    return site_config(base, content, base / "unused-site", now)
+
+
+@pytest.fixture(scope="module")
+def published(deployed: tuple[str, Deployed], tmp_path_factory: pytest.TempPathFactory
+              ) -> tuple[str, Published, Published]:
+    """Two publish runs of the deployed stage, one after the other, of the example content
+    with a notice scheduled for 2099-05-01 09:00, built early in 2099 (so that is the next
+    change, and it lies ahead of the real clock); before the first, the stage has no
+    schedule yet (the first creates it, the second moves it)."""
+    stage, result = deployed
+    base = tmp_path_factory.mktemp(f"published-{stage}")
+    config = content_site(base / "checkout", {"notices/2099/2099-05-01-lift.md": SCHEDULED},
+                          now="2099-01-01T09:00:00")
+    (base / "run").mkdir()
+    state = json.loads((result.out.parent / "state.json").read_text())
+    (base / "run" / "state.json").write_text(json.dumps({**state, "schedule": None}))
+    first = fake_publish(base / "run", result, stage, "--config-file", str(config))
+    second = fake_publish(base / "run", result, stage, "--config-file", str(config))
+    return stage, first, second
+
+
+def test_a_publish_run_builds_uploads_and_schedules_the_next(
+        published: tuple[str, Published, Published]) -> None:
+    stage, first, second = published
+    for run in (first, second):
+        assert run.proc.returncode == 0, run.proc.stdout[-3000:] + run.proc.stderr[-3000:]
+    kinds = [" ".join(c[:2]) for c in first.calls]
+    syncs = [c for c in first.calls if c[:2] == ["s3", "sync"]]
+    assert len(syncs) == len(deploy.UPLOADS) and all("s3://site-bucket" in c for c in syncs)
+    assert kinds == ["sts get-caller-identity", *["cloudformation describe-stacks"] * 4,
+                     *["s3 sync"] * len(deploy.UPLOADS), "cloudfront create-invalidation",
+                     "s3 cp", "scheduler get-schedule", "scheduler create-schedule"]
+    # it deploys nothing: CloudFront's header is the one the deploy set, which the pages need
+    assert not any(c[:2] == ["cloudformation", "deploy"] for c in first.calls)
+    # the editor is told, with no one's name in it
+    status = first.status()
+    assert status == {"time": status["time"], "commit": "0123456789abcdef0123456789abcdef01234567",
+                      "ok": True, "problems": []}
+    assert datetime.fromisoformat(status["time"]) <= datetime.now(UTC)
+    cp = next(c for c in first.calls if c[:2] == ["s3", "cp"])
+    assert header(cp, "--cache-control") == "no-store"
+    assert header(cp, "--content-type") == "application/json; charset=utf-8"
+    # the next run: when the 2099 notice goes live, in the portal's time zone; the second
+    # run moves the same schedule
+    assert (first.out / publishing.NEXT_CHANGE_FILE).read_text() == "2099-05-01T09:00:00+08:00\n"
+    assert [" ".join(c[:2]) for c in second.calls][-2:] == ["scheduler get-schedule",
+                                                            "scheduler update-schedule"]
+    for run in (first, second):
+        args = run.calls[-1][2:]
+        assert header(args, "--schedule-expression") == "at(2099-05-01T09:00:00)"
+        assert header(args, "--schedule-expression-timezone") == "Asia/Shanghai"
+        assert header(args, "--state") == "ENABLED"
+        assert header(args, "--group-name") == f"community-portal-{stage}"
+        target = json.loads(header(args, "--target") or "{}")
+        assert target["Arn"].endswith(f":event-bus/community-portal-{stage}-publish")
+        assert target["RoleArn"] == "arn:aws:iam::123456789012:role/scheduler"
+
+
+def test_the_sync_never_touches_the_status_file(stage_site: tuple[Path, str, str]) -> None:
+    """`aws s3 sync --delete` would delete the editor's status file, which is not part of the
+    built site: every upload command excludes it."""
+    commands = deploy.upload_commands(stage_site[0], "bucket", "ap-east-1")
+    assert not any(sync_claims(c, publishing.STATUS_KEY) for c in commands)
+
+
+def test_a_site_is_uploaded_only_after_it_built() -> None:
+    """The order a deploy and a publish run share: build (strict), then upload, empty the
+    cache, tell the editor; a step that fails stops the run (run_steps)."""
+    for steps in (deploy.STEPS, deploy.PUBLISH_STEPS):
+        order = [steps.index(s) for s in (deploy.BUILD, deploy.UPLOAD, deploy.INVALIDATE,
+                                          deploy.STATUS, deploy.SCHEDULE)]
+        assert order == sorted(order)
+        assert all(s.site for s in steps[order[0]:order[3] + 1])
+    assert yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["strict"] is True
+
+
+def test_a_build_that_fails_uploads_nothing_and_tells_the_editor_why(
+        deployed: tuple[str, Deployed], tmp_path: Path) -> None:
+    stage, result = deployed
+    config = content_site(tmp_path / "checkout",
+                          {"notices/2026/2026-03-01-lift.md": BROKEN})
+    run = fake_publish(tmp_path / "run", result, stage, "--config-file", str(config))
+    assert run.proc.returncode == 1
+    # the build's own lines, as it printed them, and in the status file for the editor
+    for line in BROKEN_LINES:
+        assert f"  {line}\n" in run.proc.stderr
+    assert run.status()["ok"] is False
+    assert run.status()["problems"] == ["2 problems in the portal content:", *BROKEN_LINES]
+    # the last good site stays: nothing uploaded, deleted or invalidated, no schedule moved
+    assert [" ".join(c[:2]) for c in run.calls] == [
+        "sts get-caller-identity", *["cloudformation describe-stacks"] * 4, "s3 cp"]
+
+
+def test_a_change_that_needs_a_new_header_waits_for_a_deploy(
+        deployed: tuple[str, Deployed], tmp_path: Path) -> None:
+    """Only a deploy sets CloudFront's policy: pages that need another one are not uploaded."""
+    stage, result = deployed
+    base = tmp_path / "run"
+    base.mkdir()
+    state = json.loads((result.out.parent / "state.json").read_text())
+    state["parameters"][f"community-portal-{stage}-site"]["ContentSecurityPolicy"] = \
+        "default-src 'self'"
+    (base / "state.json").write_text(json.dumps(state))
+    config = content_site(tmp_path / "checkout", {})
+    run = fake_publish(base, result, stage, "--config-file", str(config))
+    assert run.proc.returncode == 1
+    assert not any(c[:2] in (["s3", "sync"], ["cloudfront", "create-invalidation"])
+                   for c in run.calls)
+    problems = run.status()["problems"]
+    assert problems[0].startswith("the built pages need a Content-Security-Policy other than")
+    assert f"Run bash scripts/deploy.sh {stage}" in " ".join(problems)
+
+
+# What each aws command a publish run makes needs from IAM: (action, resource).
+def publish_needs(call: list[str], stage: str) -> set[tuple[str, str]]:
+    kind = " ".join(call[:2])
+    if kind == "sts get-caller-identity":
+        return set()  # needs no permission
+    if kind == "s3 sync":
+        assert call[3] == "s3://site-bucket"
+        return {("s3:ListBucket", "bucket"), ("s3:PutObject", "bucket/*")} | (
+            {("s3:DeleteObject", "bucket/*")} if "--delete" in call else set())
+    if kind == "s3 cp":
+        assert call[3].startswith("s3://site-bucket/")
+        return {("s3:PutObject", "bucket/*")}
+    if kind == "cloudfront create-invalidation":
+        assert header(call, "--distribution-id") == "E2EXAMPLE"
+        return {("cloudfront:CreateInvalidation", "distribution")}
+    if kind == "cloudformation describe-stacks":
+        name = header(call, "--stack-name") or ""
+        return {("cloudformation:DescribeStacks",
+                 "stack:" + name.removeprefix(f"community-portal-{stage}").lstrip("-"))}
+    if kind == "scheduler get-schedule":
+        return {("scheduler:GetSchedule", "schedule")}
+    if kind in ("scheduler create-schedule", "scheduler update-schedule"):
+        verb = "CreateSchedule" if call[1] == "create-schedule" else "UpdateSchedule"
+        return {(f"scheduler:{verb}", "schedule"), ("iam:PassRole", "scheduler-role")}
+    raise AssertionError(f"a publish run called {kind}: the role does not allow it")
+
+
+def publish_resource(resource: Any) -> str:
+    """The only resources the publish role may name."""
+    arn = resource.get("Fn::Sub", "") if isinstance(resource, dict) else ""
+    known = {"arn:${AWS::Partition}:s3:::${SiteBucket}": "bucket",
+             "arn:${AWS::Partition}:s3:::${SiteBucket}/*": "bucket/*",
+             "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${DistributionId}":
+                 "distribution",
+             "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/"
+             "${ScheduleGroup}/next-build": "schedule"}
+    stacks = "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/"
+    for suffix, name in (("", "stack:"), ("-site", "stack:site"), ("-staff", "stack:staff"),
+                         ("-publish", "stack:publish")):
+        known[f"{stacks}community-portal-${{Stage}}{suffix}/*"] = name
+    if arn in known:
+        return known[arn]
+    if resource == {"Fn::GetAtt": ["SchedulerRole", "Arn"]}:
+        return "scheduler-role"
+    raise AssertionError(f"the publish role names {resource!r}")
+
+
+def publish_template() -> dict[str, Any]:
+    from cfnlint.decode import decode_str
+
+    template, problems = decode_str((ROOT / "deploy" / "publish.yml").read_text(encoding="utf-8"))
+    assert template is not None, problems
+    return dict(template)
+
+
+def test_the_publish_role_may_do_exactly_what_a_publish_run_does(
+        published: tuple[str, Published, Published]) -> None:
+    """Sync the stage's bucket, empty its distribution's cache, read the stage's stacks and
+    move its one schedule (passing the schedule's own role to it): nothing else."""
+    stage, first, second = published
+    needed = set().union(*(publish_needs(c, stage) for run in (first, second) for c in run.calls))
+    role = publish_template()["Resources"]["PublishRole"]["Properties"]
+    assert "ManagedPolicyArns" not in role and len(role["Policies"]) == 1
+    granted = set()
+    for st in role["Policies"][0]["PolicyDocument"]["Statement"]:
+        assert st["Effect"] == "Allow" and set(st) <= {"Sid", "Effect", "Action", "Resource",
+                                                       "Condition"}
+        actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+        assert all("*" not in a for a in actions)
+        if "iam:PassRole" in actions:  # only to the scheduler, only its own role
+            assert st["Condition"] == {"StringEquals": {
+                "iam:PassedToService": "scheduler.amazonaws.com"}}
+        else:
+            assert "Condition" not in st
+        granted |= {(a, publish_resource(r)) for a in actions for r in resources}
+    assert granted == needed, (f"missing {sorted(needed - granted)}, "
+                               f"not needed {sorted(granted - needed)}")
+
+
+def test_only_the_repositorys_main_branch_may_assume_the_publish_role(
+        deployed: tuple[str, Deployed]) -> None:
+    """The trust policy, with the parameters the deploy passed: GitHub's issuer, our
+    audience, and the one subject of runs on main of the configured repository."""
+    stage, result = deployed
+    sent = next(c for c in result.calls if c[:2] == ["cloudformation", "deploy"]
+                and header(c, "--stack-name") == f"community-portal-{stage}-publish")
+    params = dict(p.split("=", 1) for p in sent[sent.index("--parameter-overrides") + 1:]
+                  if "=" in p)
+    assert params["Repository"] == REPOSITORY and params["Branch"] == "main"
+    assert params["DispatchURL"] == (f"https://api.github.com/repos/{REPOSITORY}/actions/"
+                                     f"workflows/{publishing.WORKFLOW}/dispatches")
+    assert params["DispatchTokenVersion"] == DISPATCH_VERSION
+    assert "--capabilities" in sent and "CAPABILITY_IAM" in sent
+    trust = publish_template()["Resources"]["PublishRole"]["Properties"][
+        "AssumeRolePolicyDocument"]["Fn::Sub"]
+    values = {**params, "AWS::Partition": "aws", "AWS::AccountId": "123456789012"}
+    document = json.loads(re.sub(r"\$\{([^}]+)\}", lambda m: values[m.group(1)], trust))
+    issuer = "token.actions.githubusercontent.com"
+    assert document["Statement"] == [{
+        "Sid": "TheRepositorysBranchOnly", "Effect": "Allow",
+        "Principal": {"Federated": f"arn:aws:iam::123456789012:oidc-provider/{issuer}"},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {
+            f"{issuer}:aud": "sts.amazonaws.com",
+            f"{issuer}:sub": f"repo:{REPOSITORY}:ref:refs/heads/main"}}}]
+    # and the deploy registered that issuer, for the audience the trust expects
+    created = next(c for c in result.calls if c[:2] == ["iam", "create-open-id-connect-provider"])
+    assert header(created, "--url") == f"https://{issuer}"
+    assert header(created, "--client-id-list") == "sts.amazonaws.com"
+
+
+def test_the_schedule_dispatches_the_workflow_the_repository_runs() -> None:
+    """The schedule's event is the one the rule matches, which posts {"ref": <branch>} to
+    the workflow's dispatch endpoint; that workflow runs on main, on dispatch, and publishes."""
+    resources = publish_template()["Resources"]
+    pattern = resources["RebuildRule"]["Properties"]["EventPattern"]
+    assert pattern == {"source": [publishing.EVENT_SOURCE],
+                       "detail-type": [publishing.EVENT_DETAIL_TYPE]}
+    target = resources["RebuildRule"]["Properties"]["Targets"][0]
+    assert target["Arn"] == {"Fn::GetAtt": ["Dispatch", "Arn"]}
+    assert target["Input"] == {"Fn::Sub": '{"ref": "${Branch}"}'}
+    assert resources["Dispatch"]["Properties"]["HttpMethod"] == "POST"
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / publishing.WORKFLOW).read_text())
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
+    assert triggers["push"] == {"branches": ["main"]} and "workflow_dispatch" in triggers
+    assert triggers["schedule"]  # the daily backstop
+    assert workflow["permissions"] == {"contents": "read", "id-token": "write"}
+    steps = workflow["jobs"]["publish"]["steps"]
+    assume = next(s for s in steps if str(s.get("uses", "")).startswith(
+        "aws-actions/configure-aws-credentials@"))
+    assert assume["with"]["role-to-assume"] == "${{ vars.PORTAL_PUBLISH_ROLE_ARN }}"
+    runs = [s.get("run", "") for s in steps]
+    assert 'bash scripts/deploy.sh publish "$STAGE"' in runs
+    assert any("scripts/deploy.py region" in r for r in runs)
+    assert any("scripts/deploy.py status" in r for r in runs)

@@ -13,6 +13,7 @@ import os
 import types
 import typing
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -202,6 +203,11 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         if self.preview is not None:
             self.preview.wake_at(self.portal.next_change())
         self.cache.commit()
+
+    def next_change(self) -> datetime | None:
+        """When the clock next changes what the last build published (a scheduled notice's
+        time or an expiry); None when nothing is due. The deploy schedules its next run then."""
+        return self.portal.next_change() if self.portal is not None else None
 
     def _made(self, config: MkDocsConfig) -> set[str]:
         """Every file this build put in the site (the search bundle aside)."""
