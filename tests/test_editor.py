@@ -4,6 +4,7 @@ offers are values the build accepts, and its file format leaves files as staff w
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from html import unescape
 from pathlib import Path
@@ -244,3 +245,35 @@ def test_values_yaml_could_misread_are_read_back_as_typed() -> None:
     wrong = [(r["case"], r["text"]) for r in results
              if yaml.load(r["text"], Loader=_YamlLoader) != r["expected"]]
     assert wrong == []
+
+
+def test_report_and_survey_fields_carry_the_builds_bounds(generated: Any) -> None:
+    """What the build checks beyond a field's type is in the form too: choices, bounds, the
+    period's form, the survey contract's limits."""
+    cfg, _ = generated
+    ctx = Ctx()
+    assert ctx.community is not None
+    from portal.features.reports.model import CATEGORIES
+
+    def find(fields: list[dict[str, Any]], dotted: str) -> dict[str, Any]:
+        head, _, rest = dotted.partition(".")
+        f = next(x for x in fields if x["name"] == head)
+        return find(f["fields"], rest) if rest else f
+
+    reports = fields_of(cfg, "reports")
+    assert find(reports, "currency")["options"] == ["CNY"]
+    assert find(reports, "expenditure.lines.category")["options"] == list(CATEGORIES.values())
+    phones = [c.phone for c in ctx.community.contacts]
+    assert find(reports, "contact.phone")["options"] == phones
+    assert find(fields_of(cfg, "events"), "contact")["options"] == phones
+    assert find(reports, "income.parking")["min"] == 0
+    assert (find(reports, "collection.rate_by_amount")["min"],
+            find(reports, "collection.rate_by_amount")["max"]) == (0, 100)
+    period = find(reports, "period")["pattern"]
+    assert re.fullmatch(period[0], "2027-H1") and not re.fullmatch(period[0], "2027上半年")
+    assert "2026-H1" in period[1]
+    surveys = fields_of(cfg, "surveys")
+    assert find(surveys, "households")["required"] is True
+    assert find(surveys, "k")["max"] == 50
+    kinds = find(surveys, "sections.questions.kind")["options"]
+    assert {o["label"] for o in kinds} >= {"单选", "多选"}

@@ -479,12 +479,12 @@ def test_missing_csv_and_misnamed_file(fixture_site: BuildFixture) -> None:
     data = with_(H1, "expenditure.lines", None)
     data["expenditure_csv"] = "lines.csv"
     with pytest.raises(BuildFailed) as caught:
-        fixture_site({"reports/2026-H1.yml": dump(data), "reports/2026-h1.yml": dump(H1)}, now=NOW)
+        fixture_site({"reports/2026-H1.yml": dump(data), "reports/2026-1.yml": dump(H1)}, now=NOW)
     lines = str(caught.value).splitlines()
     assert f"  {F}: expenditure_csv: expected a file 'lines.csv' beside the report, found no such file" \
         in lines
-    assert ("  content/reports/2026-h1.yml: (file name): expected the period and .yml, such as "
-            "2026-H1.yml or 2026-H2.yml, found '2026-h1.yml'") in lines
+    assert ("  content/reports/2026-1.yml: (file name): expected the period and .yml, such as "
+            "2026-H1.yml or 2026-H2.yml, found '2026-1.yml'") in lines
 
 
 def test_every_arithmetic_problem_is_reported_at_once(fixture_site: BuildFixture) -> None:

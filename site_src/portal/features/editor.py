@@ -32,9 +32,11 @@ from ..content import Loader
 from ..errors import ContentError, ContentInvalid
 from ..pipeline import BuildContext, Feature, LightPage, OutputFile
 from .desk import origin
+from .events.model import RESERVED as EVENT_RESERVED
 from .events.model import EventMeta
 from .handbook import HandbookMeta
 from .notices.model import NoticeMeta
+from .reports.model import CATEGORIES as REPORT_CATEGORIES
 from .reports.model import ReportFile
 
 BASE = "staff/content"
@@ -75,7 +77,7 @@ KINDS = (
     Kind("events", EventMeta, "events", "yml", "{{fields.file_name}}",
          text=("description", "note"), free_when=("start", "end", "registration.deadline"),
          order=(("end", "start", "after"), ("registration.deadline", "start", "not_after"),
-                ("recurrence.until", "start", "after"))),
+                ("recurrence.until", "start", "same_day_or_after"))),
     Kind("reports", ReportFile, "reports", "yml", "{{period}}",
          text=("preface", "sections.*"), free_when=("published", "signature.date")),
     Kind("surveys", None, "surveys", "yml", "{{id}}", text=("intro", "sections.*.questions.*.text"),
@@ -94,7 +96,7 @@ def survey_schema() -> dict[str, Any]:
         "required": {"type": "boolean", "default": True},
         "options": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "pairs_with": {"type": "string"},
-        "max_length": {"type": "integer", "minimum": 1, "default": 500},
+        "max_length": {"type": "integer", "minimum": 1, "maximum": 2000, "default": 500},
         "show_if": {"type": "object", "properties": {
             "question": {"type": "string"},
             "answer": {"type": "array", "items": {"type": "string"}}},
@@ -102,7 +104,7 @@ def survey_schema() -> dict[str, Any]:
     }
     return {
         "type": "object",
-        "required": ["id", "title", "intro", "opens", "closes", "sections"],
+        "required": ["id", "title", "intro", "opens", "closes", "households", "sections"],
         "properties": {
             "id": {"type": "string", "pattern": survey_contract.ID.pattern},
             "title": {"type": "string", "minLength": 1},
@@ -111,7 +113,7 @@ def survey_schema() -> dict[str, Any]:
             "closes": {"type": "string", "format": "date"},
             "access": {"type": "string", "enum": list(survey_contract.ACCESS), "default": "open"},
             "households": {"type": "integer", "minimum": 1},
-            "k": {"type": "integer", "minimum": 1, "default": 5},
+            "k": {"type": "integer", "minimum": 1, "maximum": 50, "default": 5},
             "sections": {"type": "array", "items": {
                 "type": "object", "required": ["title", "questions"], "properties": {
                     "title": {"type": "string", "minLength": 1},
@@ -204,9 +206,6 @@ class FieldBuilder:
                 f["widget"] = {"datetime": "portal-datetime", "string": "portal-when"}[f["widget"]]
                 f["portal_order"] = {"field": other, "relation": relation, "message": self.ctx.t(
                     f"editor.{self.kind.name}.{this}.order")}
-        if not f["required"] and f.get("widget") in ("string", "text"):
-            # Decap checks a pattern on an empty optional field too
-            f.pop("pattern", None) if not f.get("pattern") else None
         return f
 
     def widget(self, prop: dict[str, Any], path: str) -> dict[str, Any]:
@@ -216,20 +215,27 @@ class FieldBuilder:
             names = self.choices[generic]
             multiple = prop.get("type") == "array"
             return {"widget": "select", "options": names, "multiple": multiple}
+        if "const" in prop:
+            return {"widget": "select", "options": [prop["const"]]}
         if "enum" in prop:
             return {"widget": "select", "options": [
-                {"label": _value_label(t, self.kind.name, generic, v), "value": v} for v in prop["enum"]]}
+                {"label": _value_label(t, self.kind.name, generic, v), "value": v}
+                for v in prop["enum"]]}
         kinds = {o.get("format") for o in prop.get("anyOf", [])}
         if kinds == {"date", "date-time"}:
             if generic in self.kind.free_when:
                 return {"widget": "string", "pattern": [
-                    r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?$", t("editor.pattern.when")]}
+                    r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?$", t("editor.pattern.when")]}
             return dict(DATE_TIME)
         if prop.get("format") == "date":
             return dict(DATE)
         if "anyOf" in prop and {o.get("type") for o in prop["anyOf"]} == {"number", "string"}:
             self.numbers.append(_dotted(path))
-            return {"widget": "number", "value_type": "float", "step": 0.01}
+            out = {"widget": "number", "value_type": "float", "step": prop.get("multipleOf", 0.01)}
+            for key, decap in (("minimum", "min"), ("maximum", "max")):
+                if key in prop:
+                    out[decap] = prop[key]
+            return out
         typ = prop.get("type")
         if typ == "boolean":
             return {"widget": "boolean"}
@@ -255,7 +261,7 @@ class FieldBuilder:
                     for p in self.kind.text)
         out = {"widget": "text" if multi else "string"}
         if "pattern" in prop:
-            out["pattern"] = [prop["pattern"], t("editor.pattern.name")]
+            out["pattern"] = [prop["pattern"], self.label(path, ".pattern")]
         elif "maxLength" in prop:
             out["pattern"] = [rf"^[\s\S]{{{prop.get('minLength', 0)},{prop['maxLength']}}}$",
                               t("editor.pattern.length", n=prop["maxLength"])]
@@ -276,10 +282,13 @@ def _dotted(path: str) -> str:
 
 
 def _value_label(t: Any, kind: str, path: str, value: str) -> str:
-    try:
-        return str(t(f"editor.{kind}.{path}.{value}"))
-    except KeyError:
-        return str(value)
+    """editor.<kind>.<path>.<value>, else editor.<kind>.<last part>.<value>, else the value."""
+    for key in (f"editor.{kind}.{path}.{value}", f"editor.{kind}.{path.rsplit('.', 1)[-1]}.{value}"):
+        try:
+            return str(t(key))
+        except KeyError:
+            continue
+    return str(value)
 
 
 @dataclass
@@ -292,11 +301,13 @@ def choices(ctx: BuildContext, community: Community | None) -> dict[str, dict[st
     """The values staff pick from, per collection and field: where the build reads them."""
     buildings = list(community.buildings) if community else []
     departments = list(community.departments) if community else []
+    phones = [c.phone for c in community.contacts] if community else []  # public numbers only
     return {
         "notices": {"category": list(ctx.options.notice_categories.values()),
                     "buildings": buildings, "department": departments},
-        "events": {"category": list(ctx.options.event_categories.values())},
-        "reports": {},
+        "events": {"category": list(ctx.options.event_categories.values()), "contact": phones},
+        "reports": {"expenditure.lines.category": list(REPORT_CATEGORIES.values()),
+                    "contact.phone": phones},
         "handbook": {},
         "surveys": {},
     }
@@ -323,7 +334,9 @@ def collections(ctx: BuildContext, community: Community | None) -> list[Collecti
         if kind.slug == "{{fields.file_name}}":
             fields_.insert(0, {"name": FILE_NAME, "label": t("editor.file_name"),
                                "hint": t(f"editor.{kind.name}.file_name.hint"),
-                               "widget": "portal-file-name", "required": False})
+                               "widget": "portal-file-name", "required": False,
+                               # names the calendar's own pages take (the build refuses them)
+                               "portal_reserved": list(EVENT_RESERVED) if kind.name == "events" else []})
             cfg["identifier_field"] = "title"
         else:
             cfg["identifier_field"] = kind.slug.strip("{}")
@@ -358,7 +371,7 @@ def collections(ctx: BuildContext, community: Community | None) -> list[Collecti
         if kind.name == "reports":
             for field in fields_:
                 if field["name"] == "expenditure_csv":
-                    field.update({"widget": "file", "pattern": None})
+                    field["widget"] = "file"
                     field.pop("pattern", None)
         if kind.name == "events":
             cfg["sortable_fields"] = [{"field": "start", "label": t("editor.events.start"),

@@ -27,6 +27,10 @@ const FileNameControl = createClass({
     if (!entry.get("newRecord")) return true;
     if (!value) return { error: { type: "CUSTOM", message: t.file_name_required } };
     if (!FILE_NAME.test(value)) return { error: { type: "CUSTOM", message: t.file_name_pattern } };
+    const reserved = this.props.field.get("portal_reserved");
+    if (reserved && reserved.includes(value)) {
+      return { error: { type: "CUSTOM", message: t.file_name_reserved.replace("{name}", value) } };
+    }
     return true;
   },
   render() {
@@ -37,7 +41,7 @@ const FileNameControl = createClass({
     }
     return h("input", {
       id: forID, type: "text", className: classNameWrapper, value: value || "",
-      autoComplete: "off", spellCheck: false, inputMode: "latin", pattern: "[a-z0-9][a-z0-9-]*",
+      autoComplete: "off", spellCheck: false, pattern: "[a-z0-9][a-z0-9-]*",
       onChange: (e) => onChange(e.target.value.trim().toLowerCase()),
       onFocus: setActiveStyle, onBlur: setInactiveStyle,
     });
@@ -72,6 +76,7 @@ function orderCheck(field, value, entry) {
   if (a === null || b === null) return true;
   let ok;
   if (rule.get("relation") === "not_after") ok = a <= b;
+  else if (rule.get("relation") === "same_day_or_after") ok = Math.floor(a / 1440) >= Math.floor(b / 1440);
   else ok = hasTime(value) || hasTime(other) ? a > b : a >= b;
   if (ok) return true;
   return { error: { type: "CUSTOM", message: rule.get("message") } };

@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema
 
 from portal_contracts.errors import found
 
@@ -54,7 +54,10 @@ def to_percent(value: Any) -> Decimal:
     return rate
 
 
-Money = Annotated[Decimal, BeforeValidator(to_money)]
-Percent = Annotated[Decimal, BeforeValidator(to_percent)]
+# The JSON schema says what the checks above accept (the content editor's form reads it).
+Money = Annotated[Decimal, BeforeValidator(to_money), WithJsonSchema(
+    {"anyOf": [{"type": "number"}, {"type": "string"}], "minimum": 0, "multipleOf": 0.01})]
+Percent = Annotated[Decimal, BeforeValidator(to_percent), WithJsonSchema(
+    {"anyOf": [{"type": "number"}, {"type": "string"}], "minimum": 0, "maximum": 100})]
 Markdown = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Count = Annotated[int, Field(ge=0)]

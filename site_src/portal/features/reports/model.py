@@ -21,7 +21,8 @@ from ...types import Phone, Strict, Text, When, public_number
 from .fields import Count, Markdown, Money, Percent
 
 PERIOD = re.compile(r"^(\d{4})-H([12])$")
-PERIOD_FILE = re.compile(r"^(\d{4})-H([12])\.ya?ml$")
+# "-h" too: the content editor (Decap) writes new file names in lower case
+PERIOD_FILE = re.compile(r"^(\d{4})-[Hh]([12])\.ya?ml$")
 CSV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\.csv$")
 
 # Expenditure categories: what property fees pay for (DOMAIN.md "Fees"), key → the name
@@ -174,7 +175,8 @@ class Signature(Strict):
 class ReportFile(Strict):
     """content/reports/<period>.yml."""
 
-    period: Annotated[str, StringConstraints(strip_whitespace=True)]
+    period: Annotated[str, StringConstraints(strip_whitespace=True),
+                      Field(json_schema_extra={"pattern": PERIOD.pattern})]  # the editor's check
     currency: Literal["CNY"] = "CNY"
     published: When
     preface: Markdown | None = None
