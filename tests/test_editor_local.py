@@ -67,13 +67,68 @@ def test_a_draft_equal_to_what_is_published_is_dropped(tmp_path: Path) -> None:
     (content / "community.yml").write_text("name: 金桂苑\n", encoding="utf-8")
     repo = tmp_path / "repo"
     prepare(repo, content)
-    for name, change in (("cms/community/community", False), ("cms/notices/kept", True)):
+    for name, undone in (("cms/community/community", True), ("cms/notices/kept", False)):
         git(repo, "checkout", "-q", "-b", name)
-        if change:
-            (repo / "content" / "x.md").write_text("x\n", encoding="utf-8")
-            commit(repo, "draft")
+        (repo / "content" / "x.md").write_text("x\n", encoding="utf-8")
+        commit(repo, "draft")
+        if undone:  # the edit changed back and saved again
+            (repo / "content" / "x.md").unlink()
+            commit(repo, "draft undone")
         git(repo, "checkout", "-q", "main")
     assert Publisher(repo, content).prune() == ["cms/community/community"]
     branches = subprocess.run(["git", "-C", str(repo), "branch"], capture_output=True, text=True,
                               check=True).stdout
     assert "cms/notices/kept" in branches and "cms/community/community" not in branches
+
+
+def test_a_developers_edit_in_content_is_never_overwritten(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.md").write_text("原文\n", encoding="utf-8")
+    repo = tmp_path / "repo"
+    prepare(repo, content)
+    publisher = Publisher(repo, content)
+    (content / "a.md").write_text("开发者改的\n", encoding="utf-8")  # not yet in the editor
+    (repo / "content" / "a.md").write_text("编辑器发布的\n", encoding="utf-8")
+    (repo / "content" / "b.md").write_text("新\n", encoding="utf-8")
+    commit(repo, "publish")
+    assert publisher.sync() == ["content/b.md"]
+    assert (content / "a.md").read_text(encoding="utf-8") == "开发者改的\n"
+    assert (content / "b.md").read_text(encoding="utf-8") == "新\n"
+
+
+def test_a_draft_being_published_is_left_to_decap_server(tmp_path: Path) -> None:
+    """Right after the merge its branch equals main: decap-server deletes it; the publisher
+    must not (or decap-server's own delete fails and the clerk sees an error)."""
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.md").write_text("甲\n", encoding="utf-8")
+    repo = tmp_path / "repo"
+    prepare(repo, content)
+    git(repo, "checkout", "-q", "-b", "cms/notices/x")
+    (repo / "content" / "x.md").write_text("乙\n", encoding="utf-8")
+    commit(repo, "draft")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "--no-edit", "cms/notices/x")
+    assert Publisher(repo, content).prune() == []
+    git(repo, "branch", "-d", "cms/notices/x")  # what decap-server does next, and can
+
+
+def test_a_publish_that_stopped_in_a_conflict_does_not_stop_the_next_start(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.md").write_text("甲\n", encoding="utf-8")
+    repo = tmp_path / "repo"
+    prepare(repo, content)
+    git(repo, "checkout", "-q", "-b", "cms/notices/a")
+    (repo / "content" / "a.md").write_text("草稿\n", encoding="utf-8")
+    commit(repo, "draft")
+    git(repo, "checkout", "-q", "main")
+    (repo / "content" / "a.md").write_text("另一版\n", encoding="utf-8")
+    commit(repo, "other")
+    subprocess.run(["git", "-C", str(repo), "merge", "cms/notices/a"], capture_output=True)
+    assert (repo / ".git" / "MERGE_HEAD").exists()
+    prepare(repo, content)  # aborts it, then takes the checkout's content as before
+    assert not (repo / ".git" / "MERGE_HEAD").exists()
+    assert git(repo, "show", "main:content/a.md") == "甲\n"
+    assert "cms/notices/a" in git(repo, "branch", "--list", "cms/notices/a")

@@ -184,10 +184,14 @@ def start_staff_api(port: int, endpoint: str, table: str, origin: str, issuer: L
 def start_decap_server(port: int, repo: Path, origin: str) -> subprocess.Popen[bytes]:
     if not DECAP_SERVER.is_file():
         raise StackError(f"{DECAP_SERVER} is missing: run bash scripts/setup.sh")
-    env = {"PATH": "/usr/bin:/bin:/usr/local/bin", "PORT": str(port), "MODE": "git",
-           "GIT_REPO_DIRECTORY": str(repo), "BIND_HOST": "127.0.0.1", "ORIGIN": origin,
-           "LOG_LEVEL": "warn"}
-    proc = subprocess.Popen(["node", str(DECAP_SERVER)], cwd=repo, env=env)
+    node = shutil.which("node")
+    if node is None:
+        raise StackError("node is missing: run bash scripts/setup.sh (Debian: apt-get install nodejs)")
+    # its own settings only (it reads a .env too: started in the editor's repository, which has none)
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", ""),
+           "PORT": str(port), "MODE": "git", "GIT_REPO_DIRECTORY": str(repo),
+           "BIND_HOST": "127.0.0.1", "ORIGIN": origin, "LOG_LEVEL": "warn"}
+    proc = subprocess.Popen([node, str(DECAP_SERVER)], cwd=repo, env=env)
     wait_for_port(port, proc=proc)
     return proc
 

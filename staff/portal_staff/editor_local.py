@@ -44,6 +44,11 @@ def prepare(repo: Path, content: Path) -> None:
     git(repo, "config", "user.email", AUTHOR[1])
     git(repo, "config", "core.quotePath", "false")  # Chinese file names (a 500 otherwise)
     git(repo, "config", "commit.gpgsign", "false")
+    git_dir = repo / ".git"
+    if (git_dir / "MERGE_HEAD").exists():  # a publish that conflicted: the draft stays a draft
+        git(repo, "merge", "--abort")
+    if (git_dir / "rebase-merge").exists() or (git_dir / "rebase-apply").exists():
+        git(repo, "rebase", "--abort")
     current = git(repo, "branch", "--show-current").strip()
     if current != BRANCH:
         git(repo, "checkout", "-q", BRANCH) if _has_branch(repo, BRANCH) else git(
@@ -89,6 +94,11 @@ class Publisher:
     def stop(self) -> None:
         self.stopped.set()
 
+    def _blob(self, commit: str, name: str) -> bytes | None:
+        done = subprocess.run(["git", "-C", str(self.repo), "show", f"{commit}:{name}"],
+                              capture_output=True)
+        return done.stdout if done.returncode == 0 else None
+
     def _head(self) -> str:
         return git(self.repo, "rev-parse", BRANCH).strip()
 
@@ -105,11 +115,18 @@ class Publisher:
             stamp = self._stamp()
             if stamp == self.stamp:
                 continue
-            self.stamp = stamp
             try:
                 self.sync()
-            except RepoError as exc:  # a branch being switched: try again next time
+            except (RepoError, OSError, subprocess.CalledProcessError) as exc:
+                # decap-server switching branches, a file in use: the next poll tries again
                 print(f"editor: {exc}", flush=True)
+                continue
+            self.stamp = stamp  # only once the copy went through
+
+    def _merged(self, branch: str) -> bool:
+        """Whether `branch`'s last commit is already in the published branch."""
+        return subprocess.run(["git", "-C", str(self.repo), "merge-base", "--is-ancestor", branch,
+                               BRANCH], capture_output=True).returncode == 0
 
     def prune(self) -> list[str]:
         """Drop drafts that no longer differ from what is published (an edit undone and
@@ -118,10 +135,10 @@ class Publisher:
         gone = []
         for branch in git(self.repo, "for-each-ref", "--format=%(refname:short)",
                           "refs/heads/cms/").split():
-            if branch == current:
-                continue
-            if subprocess.run(["git", "-C", str(self.repo), "diff", "--quiet", BRANCH, branch]
-                              ).returncode == 0:
+            if branch == current or self._merged(branch):
+                continue  # a draft being published: decap-server deletes it itself
+            if subprocess.run(["git", "-C", str(self.repo), "diff", "--quiet", BRANCH, branch],
+                              capture_output=True).returncode == 0:
                 git(self.repo, "branch", "-D", branch)
                 subprocess.run(["git", "-C", str(self.repo), "config", "--unset",
                                 f"branch.{branch}.description"], capture_output=True)
@@ -139,15 +156,19 @@ class Publisher:
         parts = [p for p in out.split("\0") if p]
         changed = []
         for status, name in zip(parts[::2], parts[1::2], strict=True):
-            rel = Path(name).relative_to(self.content.name)
-            target = self.content / rel
+            target = self.content / Path(name).relative_to(self.content.name)
+            before = self._blob(self.seen, name) if status != "A" else None
+            here = target.read_bytes() if target.is_file() else None
+            if here is not None and here != before:
+                # changed in the checkout since (a developer's edit): never overwritten
+                print(f"editor: {name} was changed in {self.content} too; kept yours, the "
+                      f"published one is in {self.repo} ({head[:8]})", flush=True)
+                continue
             if status == "D":
                 target.unlink(missing_ok=True)
             else:
-                data = subprocess.run(["git", "-C", str(self.repo), "show", f"{head}:{name}"],
-                                      capture_output=True, check=True).stdout
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
+                target.write_bytes(self._blob(head, name) or b"")
             changed.append(name)
         self.seen = head
         if changed:

@@ -229,25 +229,21 @@ class FieldBuilder:
             return dict(DATE_TIME)
         if prop.get("format") == "date":
             return dict(DATE)
-        if "anyOf" in prop and {o.get("type") for o in prop["anyOf"]} == {"number", "string"}:
-            self.numbers.append(_dotted(path))
-            out = {"widget": "number", "value_type": "float", "step": prop.get("multipleOf", 0.01)}
-            for key, decap in (("minimum", "min"), ("maximum", "max")):
-                if key in prop:
-                    out[decap] = prop[key]
-            return out
         typ = prop.get("type")
-        if typ == "boolean":
-            return {"widget": "boolean"}
-        if typ == "integer":
-            out: dict[str, Any] = {"widget": "number", "value_type": "int"}
+        amount = "anyOf" in prop and {o.get("type") for o in prop["anyOf"]} == {"number", "string"}
+        if amount or typ == "integer":  # an amount read as a decimal, or a whole number
             self.numbers.append(_dotted(path))
+            out: dict[str, Any] = (
+                {"widget": "number", "value_type": "float", "step": prop.get("multipleOf", 0.01)}
+                if amount else {"widget": "number", "value_type": "int"})
             for key, decap in (("minimum", "min"), ("maximum", "max")):
                 if key in prop:
                     out[decap] = prop[key]
             if "exclusiveMinimum" in prop:
                 out["min"] = prop["exclusiveMinimum"] + 1
             return out
+        if typ == "boolean":
+            return {"widget": "boolean"}
         if typ == "array":
             items, _ = self.resolve(prop.get("items", {}))
             if items.get("type") == "object" or "properties" in items:
