@@ -729,7 +729,9 @@ def _desk(d: Deployment) -> dict[str, str]:
             "PORTAL_OIDC_CLIENT_ID": d.output("staff", "DeskClientId"),
             **({"PORTAL_EDITOR_BACKEND": "proxy", "PORTAL_EDITOR_PROXY_URL":
                 d.output("staff", "GitProxyURL"), "PORTAL_EDITOR_REPO": d.stage.editor[0],
-                "PORTAL_EDITOR_BRANCH": d.stage.editor[1]} if d.stage.editor[0] else {})}
+                "PORTAL_EDITOR_BRANCH": d.stage.editor[1]} if d.stage.editor[0]
+               # no repository named: no editor page (it would point at a laptop's backend)
+               else {"PORTAL_EDITOR_BACKEND": "none"})}
 
 
 def _build_site(d: Deployment) -> None:
@@ -752,7 +754,8 @@ def _site_csp(d: Deployment) -> tuple[str, str | None]:
 
     site = d.out / "site"
     if not site.is_dir():
-        return "<site ContentSecurityPolicy>", "<editor ContentSecurityPolicy>"
+        return ("<site ContentSecurityPolicy>",
+                "<editor ContentSecurityPolicy>" if d.stage.editor[0] else None)
     try:
         policy, editor = csp.site_policy(site), csp.editor_policy(site)
     except ValueError as exc:

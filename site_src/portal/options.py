@@ -75,7 +75,7 @@ class Options:
     cache_dir: str = ".cache/portal"
     # The content editor (/staff/content/, features/editor.py). `editor_assets`: the npm tools
     # folder with Decap CMS, beside mkdocs.yml unless absolute; "" leaves the editor out.
-    # `editor_backend`: "local" saves through the local stack's decap-server
+    # `editor_backend`: "none" builds no editor; "local" saves through the local stack's decap-server
     # (`editor_local_url`); "proxy" through the portal's git proxy (`editor_proxy_url`) to
     # the repository `editor_repo` (owner/name), signing in at `oidc_url` like the desk.
     editor_assets: str = ""

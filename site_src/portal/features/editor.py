@@ -444,11 +444,12 @@ def csp(ctx: BuildContext) -> str:
     img-src and connect-src blob: (its previews read files chosen for upload and loaded
     entries' media as blob: URLs)."""
     o = ctx.options
-    connect = {origin(u) for u in (o.editor_local_url, o.editor_proxy_url, o.oidc_url,
-                                   o.staff_api_url) if origin(u)}
+    # only the active backend: decap-server locally; the git proxy and the sign-in page's
+    # token and user-info endpoints on AWS
+    urls = (o.editor_proxy_url, o.oidc_url) if o.editor_backend == "proxy" else (o.editor_local_url,)
+    connect = sorted({origin(u) for u in urls if origin(u)})
     return ("default-src 'none'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
-            "img-src 'self' data: blob:; font-src 'self'; "
-            f"connect-src 'self' blob: {' '.join(sorted(connect))}; frame-src 'self' blob:; "
+            f"img-src 'self' data: blob:; connect-src 'self' blob: {' '.join(connect)}; "
             "form-action 'none'; base-uri 'none'")
 
 
@@ -459,7 +460,7 @@ class EditorFeature(Feature):
         return None
 
     def render(self, data: None, ctx: BuildContext) -> list[OutputFile | LightPage]:
-        if not ctx.options.editor_assets:
+        if not ctx.options.editor_assets or ctx.options.editor_backend == "none":
             return []
         assets = Path(ctx.options.editor_assets)  # made absolute from mkdocs.yml's folder
         missing = [p for p in [*ASSETS.values(), YAML_LIB] if not (assets / p).exists()]
