@@ -198,7 +198,7 @@ def test_a_clerk_writes_a_notice_and_it_is_published_after_review(
     publish date; saved, edited, submitted for review and published, it reaches content/
     (and so the preview); another scheduled for tomorrow, only submitted, does not."""
     url, repo = editor_stack.url, editor_stack.repo
-    pdf = tmp_path / "plan.pdf"
+    pdf = tmp_path / "停水安排.pdf"  # as clerks name files
     pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
     # 07:30 in Beijing is the day before in UTC: the file is still named by the day written
     new_notice(cms, url, "water-cut-3-4-night", "3栋、4栋今晚停水通知", "2026-11-23T07:30",
@@ -208,7 +208,7 @@ def test_a_clerk_writes_a_notice_and_it_is_published_after_review(
     cms.get_by_role("button", name="新增附件").click()
     cms.get_by_role("button", name="选择文件").click()
     cms.locator("input[type=file]").first.set_input_files(str(pdf))
-    cms.get_by_text("plan.pdf").first.wait_for()
+    cms.get_by_text("停水安排.pdf").first.wait_for()
     cms.get_by_role("button", name="选用已选中项目").click()
     cms.locator("[contenteditable=true], textarea").last.click()
     cms.keyboard.type("因3栋、4栋供水管道维修，今晚22:00至明早6:00停水。")
@@ -222,8 +222,8 @@ def test_a_clerk_writes_a_notice_and_it_is_published_after_review(
     assert git(repo, "show", f"{branch}:{path}") == (
         "---\ntitle: 3栋、4栋今晚停水通知\ndate: 2026-11-23 07:30\nexpires: 2026-11-24 06:00\n"
         "category: 停水停电\nlevel: urgent\nbuildings: [3栋, 4栋]\ndepartment: 工程部\n"
-        "attachments: [plan.pdf]\n---\n因3栋、4栋供水管道维修，今晚22:00至明早6:00停水。\n")
-    assert git(repo, "show", f"{branch}:content/notices/2026/plan.pdf").startswith("%PDF")
+        "attachments: [停水安排.pdf]\n---\n因3栋、4栋供水管道维修，今晚22:00至明早6:00停水。\n")
+    assert git(repo, "show", f"{branch}:content/notices/2026/停水安排.pdf").startswith("%PDF")
     # an edit: only its line changes (the saved draft reopens first)
     cms.wait_for_url(re.compile("entries/2026/2026-11-23-water-cut-3-4-night"))
     cms.reload()
@@ -251,7 +251,7 @@ def test_a_clerk_writes_a_notice_and_it_is_published_after_review(
                 break
             cms.wait_for_timeout(100)
     assert published.read_text(encoding="utf-8").startswith("---\ntitle: 紧急：3栋、4栋今晚停水通知\n")
-    assert (folder / "plan.pdf").read_bytes().startswith(b"%PDF")
+    assert (folder / "停水安排.pdf").read_bytes().startswith(b"%PDF")
     assert (folder / "2026-11-24-water-cut-5-tomorrow.md").exists()
     # what the preview builds from content/ at 2026-11-23 09:00: the first listed, the
     # second (tomorrow's) not yet

@@ -198,6 +198,16 @@ def test_attachments_are_copied_beside_the_notice(fixture_site: BuildFixture, tm
     assert '<a href="plan.pdf" download>plan.pdf</a>' in site.page("notices/2026/11/plan/")
 
 
+def test_an_attachment_may_have_a_chinese_name(fixture_site: BuildFixture, tmp_path: Path) -> None:
+    """As an uploaded file keeps it in the editor (停水安排.pdf)."""
+    (tmp_path / "content" / "notices" / "2026").mkdir(parents=True)
+    (tmp_path / "content" / "notices" / "2026" / "停水安排.pdf").write_bytes(b"%PDF-1.4 test")
+    site = fixture_site({"notices/2026/2026-11-01-plan.md": notice(attachments="[停水安排.pdf]")},
+                        now=NOW)
+    assert (site.root / "notices/2026/11/plan/停水安排.pdf").read_bytes() == b"%PDF-1.4 test"
+    assert "停水安排.pdf</a>" in site.page("notices/2026/11/plan/")
+
+
 @pytest.mark.parametrize("feed", ["rss.xml", "atom.xml"])
 def test_feeds_parse_with_absolute_links(timeline: Site, feed: str) -> None:
     parsed = feedparser.parse((timeline.root / "notices" / feed).read_bytes())

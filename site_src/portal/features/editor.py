@@ -337,8 +337,10 @@ def collections(ctx: BuildContext, community: Community | None) -> list[Collecti
         else:
             cfg["identifier_field"] = kind.slug.strip("{}")
         if kind.markdown:
+            # no image button: pictures go in as attachments (the build copies those)
             fields_.append({"name": "body", "label": t("editor.body"), "widget": "markdown",
-                            "modes": ["raw", "rich_text"], "hint": t("editor.body.hint")})
+                            "modes": ["raw", "rich_text"], "editor_components": [],
+                            "hint": t("editor.body.hint")})
         cfg["fields"] = fields_
         if kind.name == "notices":
             # The file's day as the date field reads in the browser (Decap's {{day}} is the
@@ -428,7 +430,9 @@ def config(ctx: BuildContext, community: Community | None) -> tuple[dict[str, An
         "display_url": ctx.site_url,
         "logo_url": "../../assets/favicon.svg",
         "media_folder": f"{repo_folder(ctx)}/media",
-        "slug": {"encoding": "ascii", "clean_accents": True, "sanitize_replacement": "-"},
+        # unicode: an uploaded file keeps its Chinese name (ascii turned 停水通知.pdf into
+        # ".pdf"); the names the build reads as addresses are checked by their own fields
+        "slug": {"encoding": "unicode", "clean_accents": False, "sanitize_replacement": "-"},
         "show_preview_links": False,
         "search": True,
         "collections": [c.config for c in cols],

@@ -28,7 +28,8 @@ from ...types import Strict, Text, When, one_of, show_when
 from ...urls import page_url
 
 FILE_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z0-9][a-z0-9-]*)\.md$")
-ATTACHMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\.[A-Za-z0-9]+$")
+# Chinese names too (停水安排.pdf): the editor keeps an uploaded file's name as it was
+ATTACHMENT = re.compile(r"^[^\W_][\w.-]*\.[A-Za-z0-9]+$")
 LEVELS = ("urgent", "important", "normal")
 
 class NoticeMeta(Strict):
@@ -198,7 +199,8 @@ def load(ctx: BuildContext, loader: Loader) -> Notices:
             file = path.parent / name
             if not ATTACHMENT.match(name):
                 loader.error(path, "attachments",
-                             "a file name of letters, digits, '.', '_' or '-' with an extension",
+                             "a file name of letters (Chinese too), digits, '.', '_' or '-' "
+                             "with an extension",
                              repr(name))
                 ok = False
             elif not file.is_file():
