@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..pipeline import Feature
+from .decisions import DecisionsFeature
 from .desk import DeskFeature
 from .editor import EditorFeature
 from .events import EventsFeature
@@ -16,6 +17,6 @@ from .surveys import SurveysFeature
 def all_features() -> list[Feature]:
     """Every section, in the order of the navigation tabs."""
     return [
-        NoticesFeature(), EventsFeature(), ReportsFeature(), Handbook(), SuggestionsFeature(),
-        SurveysFeature(), DeskFeature(), EditorFeature(),
+        NoticesFeature(), EventsFeature(), ReportsFeature(), DecisionsFeature(), Handbook(),
+        SuggestionsFeature(), SurveysFeature(), DeskFeature(), EditorFeature(),
     ]
