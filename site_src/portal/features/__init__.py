@@ -9,6 +9,7 @@ from .editor import EditorFeature
 from .events import EventsFeature
 from .handbook import Handbook
 from .notices import NoticesFeature
+from .public_income import PublicIncomeFeature
 from .reports import ReportsFeature
 from .suggestions import SuggestionsFeature
 from .surveys import SurveysFeature
@@ -17,6 +18,7 @@ from .surveys import SurveysFeature
 def all_features() -> list[Feature]:
     """Every section, in the order of the navigation tabs."""
     return [
-        NoticesFeature(), EventsFeature(), ReportsFeature(), DecisionsFeature(), Handbook(),
-        SuggestionsFeature(), SurveysFeature(), DeskFeature(), EditorFeature(),
+        NoticesFeature(), EventsFeature(), ReportsFeature(), PublicIncomeFeature(),
+        DecisionsFeature(), Handbook(), SuggestionsFeature(), SurveysFeature(), DeskFeature(),
+        EditorFeature(),
     ]

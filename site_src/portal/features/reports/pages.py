@@ -49,6 +49,7 @@ class LedgerRow:
     income: Decimal | None
     spending: Decimal | None
     balance: Decimal
+    decision: str = ""  # the owners' decision that approved a use of the fund
 
 
 def points(value: Decimal | None) -> str:
@@ -106,9 +107,10 @@ def report_values(r: Report, ctx: BuildContext) -> dict[str, Any]:
     for i in fund.income:
         balance += i.amount
         ledger.append(LedgerRow("", i.what, "", i.amount, None, balance))
-    for s in sorted(fund.spending, key=lambda s: s.approved):
+    for s in sorted(fund.spending, key=r.approved):
         balance -= s.amount
-        ledger.append(LedgerRow(s.approved.isoformat(), s.what, s.where, None, s.amount, balance))
+        ledger.append(LedgerRow(r.approved(s).isoformat(), s.what, s.where, None, s.amount, balance,
+                                s.decision or ""))
     col, pcol = r.meta.collection, prev.meta.collection if prev else None
     kpis = []
     for k in KPIS:
@@ -207,7 +209,7 @@ def figures_csv(r: Report, ctx: BuildContext) -> bytes:
     for i in fund.income:
         rows.append([sec["fund"], t("reports.fund_income"), i.what, "", "", "", i.amount])
     for s in fund.spending:
-        rows.append([sec["fund"], t("reports.fund_spending"), s.what, s.where, s.approved.isoformat(),
+        rows.append([sec["fund"], t("reports.fund_spending"), s.what, s.where, r.approved(s).isoformat(),
                      "", s.amount])
     rows.append([sec["fund"], t("reports.closing_balance"), "", "", "", "", fund.closing_balance])
     buf = io.StringIO()
