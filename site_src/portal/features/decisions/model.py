@@ -19,6 +19,7 @@ from pydantic import BeforeValidator, Field, StringConstraints, field_validator
 
 from portal_contracts.errors import found
 
+from ...corrections import Correction
 from ...errors import FieldProblem
 from ...types import Strict, Text
 from . import rules
@@ -163,7 +164,7 @@ class DecisionFile(Strict):
     result: Literal["passed", "failed"]
     stages: Stages
     source: Source
-    corrections: list[Any] = Field(default_factory=list)
+    corrections: list[Correction] = Field(default_factory=list)
 
 
 @dataclass
@@ -174,7 +175,7 @@ class Decision:
     profile: Profile
     conditions: list[Condition]
     source_file: Path | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    figures: dict[str, str] = field(default_factory=dict)  # as published (corrections.py)
 
     @property
     def url(self) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from ... import corrections
 from ...pipeline import BuildContext, LightPage, OutputFile
 from ...urls import relative
 from .model import ITEMS, K_OWNERS, STAGES, Decision, Register
@@ -44,6 +45,13 @@ def render(reg: Register, ctx: BuildContext) -> list[OutputFile | LightPage]:
             search_text=f"{ctx.t('decisions.title')} {d.meta.title} {d.meta.matter}", html=html))
         if d.source_file is not None:
             out.append(OutputFile(f"{d.url}{d.source_file.name}", d.source_file.read_bytes()))
+    fixes = [f for d in reg.items for f in corrections.shown(
+        f"content/decisions/{d.path.name}", d.url, d.meta.title, list(d.meta.corrections))]
+    out.append(OutputFile("decisions/corrections.xml", corrections.feed(
+        ctx.site_url, "decisions/", ctx.t("corrections.feed_title", section=ctx.t("decisions.title")),
+        ctx.t.language, fixes, ctx.tz)))
+    out.append(OutputFile(f"{corrections.FOLDER}/decisions.json", corrections.published_json(
+        {f"content/decisions/{d.path.name}": d.figures for d in reg.items})))
     out.append(OutputFile("decisions/index.md", ctx.env.get_template(
         "portal/decisions_index.md").render(decisions=list(reversed(reg.items)), page="decisions/",
                                             **common)))
@@ -71,7 +79,7 @@ def decision_values(d: Decision, ctx: BuildContext) -> dict[str, Any]:
         "k": K_OWNERS,
         "conditions": [condition_values(c, ctx) for c in d.conditions],
         "in_effect": d.in_effect_by(ctx.now.date()),
-        "corrections": [],
+        "corrections": list(m.corrections), "feed": "../corrections.xml",
     }
 
 

@@ -7,6 +7,7 @@ import itertools
 from datetime import date
 from pathlib import Path
 
+from ... import corrections
 from ...content import Loader
 from ...pipeline import BuildContext
 from .model import (
@@ -34,8 +35,9 @@ def load(ctx: BuildContext, loader: Loader) -> Register:
     profiles = load_rules(loader, folder / RULES)
     buildings = ctx.community.buildings if ctx.community else None
     register = Register([])
+    published_before = corrections.snapshot(ctx.content_dir, "decisions", loader)
     for path in files:
-        decision = load_decision(loader, path, profiles, buildings)
+        decision = load_decision(loader, path, profiles, buildings, published_before)
         if decision is None:
             register.broken.add(path.stem)
         elif decision.meta.stages.result_posted > ctx.now.date():
@@ -82,12 +84,14 @@ def load_rules(loader: Loader, path: Path) -> dict[str, Profile] | None:
 
 
 def load_decision(loader: Loader, path: Path, profiles: dict[str, Profile] | None,
-                  buildings: list[str] | None) -> Decision | None:
+                  buildings: list[str] | None,
+                  published_before: dict[str, dict[str, str]]) -> Decision | None:
     if not ID.match(path.stem) or path.suffix != ".yml":
         loader.error(path, "(file name)", "lower-case letters, digits and '-' and .yml, such as "
                      "2026-lift-ads.yml", repr(path.name))
         return None
-    meta = loader.model(path, DecisionFile, loader.yaml_file(path, decimals=True))
+    raw = loader.yaml_file(path, decimals=True)
+    meta = loader.model(path, DecisionFile, raw)
     if meta is None or profiles is None:
         return None
     errors = len(loader.errors)
@@ -116,10 +120,12 @@ def load_decision(loader: Loader, path: Path, profiles: dict[str, Profile] | Non
         if d1 < d0:
             loader.error(path, f"stages.{k1}", f"a date on or after stages.{k0} ({d0})", d1.isoformat())
     source_file = check_source(loader, path, meta)
+    figures = corrections.figures(raw)
+    corrections.check(loader, path, figures, list(meta.corrections), published_before)
     if len(loader.errors) > errors:
         return None
     decision = Decision(path.stem, path, meta, profile, conditions(
-        profile, meta.item, el.tally(), part.tally(), v.for_.tally()), source_file)
+        profile, meta.item, el.tally(), part.tally(), v.for_.tally()), source_file, figures)
     computed = "passed" if decision.passed else "failed"
     if meta.result != computed:
         loader.error(path, "result", f"{computed!r} ({why(decision)})", repr(meta.result))

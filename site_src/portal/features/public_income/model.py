@@ -10,7 +10,7 @@ owners' decision, or saying why none was needed) and the balance carried forward
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from ...corrections import Correction
 from ...errors import FieldProblem
 from ...types import Strict, When
 from ..reports.fields import Money
@@ -73,7 +74,7 @@ class LedgerFile(Strict):
     owners_share: Money
     uses: list[Use] = Field(default_factory=list)
     closing_balance: Money
-    corrections: list[Any] = Field(default_factory=list)
+    corrections: list[Correction] = Field(default_factory=list)
 
 
 @dataclass
@@ -82,6 +83,7 @@ class Ledger:
     path: Path
     meta: LedgerFile
     published: datetime
+    figures: dict[str, str] = field(default_factory=dict)  # as published (corrections.py)
 
     @property
     def url(self) -> str:

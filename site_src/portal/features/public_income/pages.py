@@ -7,6 +7,7 @@ import io
 from decimal import Decimal
 from typing import Any
 
+from ... import corrections
 from ...pipeline import BuildContext, LightPage, OutputFile
 from ...urls import relative
 from ..reports.format import money, period_label
@@ -21,7 +22,8 @@ def render(ledgers: list[Ledger], ctx: BuildContext) -> list[OutputFile | LightP
     for g in ledgers:
         label = period_label(ctx, g.period)
         html = ctx.env.get_template("portal/public_income_page.html").render(
-            g=g, page=g.url, corrections=[], **common)
+            g=g, page=g.url, corrections=list(g.meta.corrections), feed="../corrections.xml",
+            **common)
         out.append(LightPage(
             url=g.url, title=ctx.t("public_income.page_title", period=label),
             description=ctx.t("public_income.page_description", period=label,
@@ -29,6 +31,16 @@ def render(ledgers: list[Ledger], ctx: BuildContext) -> list[OutputFile | LightP
             search_text=f"{ctx.t('public_income.title')} {label} "
             + " ".join(i.source for i in g.meta.income), html=html))
         out.append(OutputFile(f"{g.url}public-income-{g.period}.csv", ledger_csv(g, ctx)))
+    fixes = [f for g in ledgers for f in corrections.shown(
+        f"content/public-income/{g.path.name}", g.url,
+        ctx.t("public_income.page_title", period=period_label(ctx, g.period)),
+        list(g.meta.corrections))]
+    out.append(OutputFile("public-income/corrections.xml", corrections.feed(
+        ctx.site_url, "public-income/", ctx.t("corrections.feed_title",
+                                              section=ctx.t("public_income.title")),
+        ctx.t.language, fixes, ctx.tz)))
+    out.append(OutputFile(f"{corrections.FOLDER}/public-income.json", corrections.published_json(
+        {f"content/public-income/{g.path.name}": g.figures for g in ledgers})))
     out.append(OutputFile("public-income/index.md", ctx.env.get_template(
         "portal/public_income_index.md").render(ledgers=list(reversed(ledgers)),
                                                 page="public-income/", **common)))
@@ -48,6 +60,8 @@ def ledger_csv(g: Ledger, ctx: BuildContext) -> bytes:
     rows += [[t("public_income.uses"), u.what, "", u.no_decision_because or "", u.decision or "",
               u.amount] for u in g.meta.uses]
     rows.append([t("public_income.closing_balance"), "", "", "", "", g.meta.closing_balance])
+    rows += [[t("corrections.title"), c.field, f"{c.old} → {c.new}", c.reason, c.date.isoformat(), ""]
+             for c in g.meta.corrections]
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerows(
         [[f"{c:.2f}" if isinstance(c, Decimal) else c for c in row] for row in rows])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+from ... import corrections
 from ...common import aware, naive
 from ...content import Loader
 from ...pipeline import BuildContext
@@ -23,6 +24,7 @@ def load(ctx: BuildContext, loader: Loader) -> list[Ledger]:
     if not paths:
         return []
     register = decisions.register(ctx)
+    published_before = corrections.snapshot(ctx.content_dir, "public-income", loader)
     parsed: list[Ledger] = []
     good: set[str] = set()
     for path in paths:
@@ -30,12 +32,15 @@ def load(ctx: BuildContext, loader: Loader) -> list[Ledger]:
         if not m:
             loader.error(path, "(file name)", "the period and .yml, such as 2026-H1.yml", repr(path.name))
             continue
-        meta = loader.model(path, LedgerFile, loader.yaml_file(path, decimals=True))
+        raw = loader.yaml_file(path, decimals=True)
+        meta = loader.model(path, LedgerFile, raw)
         if meta is None:
             continue
-        ledger = Ledger(f"{m.group(1)}-H{m.group(2)}", path, meta, aware(meta.published, ctx.tz))
+        ledger = Ledger(f"{m.group(1)}-H{m.group(2)}", path, meta, aware(meta.published, ctx.tz),
+                        corrections.figures(raw))
         parsed.append(ledger)
-        if check(loader, ledger, register):
+        if check(loader, ledger, register) and corrections.check(
+                loader, path, ledger.figures, list(meta.corrections), published_before):
             good.add(ledger.period)
     chain(loader, parsed)
     broken = {e.file for e in loader.errors}

@@ -16,6 +16,7 @@ from pydantic import (
     field_validator,
 )
 
+from ...corrections import Correction
 from ...errors import FieldProblem
 from ...types import Phone, Strict, Text, When, public_number
 from .fields import Count, Markdown, Money, Percent
@@ -190,6 +191,7 @@ class ReportFile(Strict):
     sections: Sections
     contact: Contact
     signature: Signature
+    corrections: list[Correction] = Field(default_factory=list)
 
     @field_validator("period")
     @classmethod
@@ -236,6 +238,7 @@ class Report:
     prev: Report | None = field(default=None, repr=False)
     # The effective date of each decision the fund's spending cites, by decision id.
     decisions: dict[str, date] = field(default_factory=dict)
+    figures: dict[str, str] = field(default_factory=dict)  # as published (corrections.py)
 
     def approved(self, s: FundSpending) -> date:
         """When a use of the fund was approved: its date, or its decision's effective date."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from ... import corrections
 from ...common import aware
 from ...content import Loader
 from ...pipeline import BuildContext
@@ -33,6 +34,7 @@ def load(ctx: BuildContext, loader: Loader) -> Reports:
     items: list[Report] = []
     scheduled = 0
     register: Register | None = None
+    published_before = corrections.snapshot(ctx.content_dir, "reports", loader)
     for path in sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []:
         if not path.name.endswith((".yml", ".yaml")):
             continue  # CSV files beside the reports, notes
@@ -82,11 +84,15 @@ def load(ctx: BuildContext, loader: Loader) -> Reports:
             loader.error(path, field_name, expected, found)
         if problems or lines is None:
             continue
+        figures = corrections.figures(raw)
+        if not corrections.check(loader, path, figures, list(meta.corrections), published_before):
+            continue
         published = aware(meta.published, ctx.tz)
         if published > ctx.now:
             scheduled += 1
             continue
-        items.append(Report(period, path, meta, lines, published, csv_sources, decisions=effective))
+        items.append(Report(period, path, meta, lines, published, csv_sources, decisions=effective,
+                             figures=figures))
     items.sort(key=lambda r: r.period)
     by_period = {r.period: r for r in items}
     for r in items:
