@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
@@ -102,7 +102,7 @@ class Ledger:
         return sum((u.amount for u in self.meta.uses), Decimal(0))
 
     @property
-    def end(self) -> Any:
+    def end(self) -> date:
         return period_end(self.period)
 
 
