@@ -61,7 +61,10 @@ def check(meta: ReportFile, lines: list[ExpenditureLine] | None, period: str,
                     f"{money(closing)} (opening_balance {money(fund.opening_balance)} + income "
                     f"{money(f_in)} − spending {money(f_out)})", money(fund.closing_balance)))
     for i, s in enumerate(fund.spending):
-        if s.approved > period_end(period):
+        if s.approved is None and s.decision is None:
+            out.append((f"maintenance_fund.spending.{i}", "decision (the owners' decision in "
+                        "content/decisions/ that approved it) or approved (its date)", "neither"))
+        elif s.approved is not None and s.approved > period_end(period):
             out.append((f"maintenance_fund.spending.{i}.approved",
                         f"a date on or before the end of the period ({period_end(period)})",
                         s.approved.isoformat()))

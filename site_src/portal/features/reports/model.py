@@ -16,6 +16,7 @@ from pydantic import (
     field_validator,
 )
 
+from ...corrections import Correction
 from ...errors import FieldProblem
 from ...types import Phone, Strict, Text, When, public_number
 from .fields import Count, Markdown, Money, Percent
@@ -103,7 +104,10 @@ class FundSpending(Strict):
     what: Text
     where: Text
     amount: Money
-    approved: date  # the owners' approval of this use of the fund
+    # The owners' approval of this use of the fund: the decision in content/decisions/
+    # (checked: it met its thresholds and took effect), or, in older reports, its date.
+    decision: Annotated[str, StringConstraints(strip_whitespace=True)] | None = None
+    approved: date | None = None
 
     @field_validator("approved", mode="before")
     @classmethod
@@ -189,6 +193,7 @@ class ReportFile(Strict):
     sections: Sections
     contact: Contact
     signature: Signature
+    corrections: list[Correction] = Field(default_factory=list)
 
     @field_validator("period")
     @classmethod
@@ -233,6 +238,15 @@ class Report:
     published: datetime
     csv_sources: list[Path] = field(default_factory=list)
     prev: Report | None = field(default=None, repr=False)
+    # The effective date of each decision the fund's spending cites, by decision id.
+    decisions: dict[str, date] = field(default_factory=dict)
+    figures: dict[str, str] = field(default_factory=dict)  # as published (corrections.py)
+
+    def approved(self, s: FundSpending) -> date:
+        """When a use of the fund was approved: its date, or its decision's effective date."""
+        if s.approved is not None:
+            return s.approved
+        return self.decisions[s.decision or ""]
 
     @property
     def year(self) -> int:

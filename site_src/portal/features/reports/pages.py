@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from ... import corrections
 from ...common import html_text
 from ...pipeline import BuildContext, LightPage, OutputFile
 from ...urls import relative
@@ -49,6 +50,7 @@ class LedgerRow:
     income: Decimal | None
     spending: Decimal | None
     balance: Decimal
+    decision: str = ""  # the owners' decision that approved a use of the fund
 
 
 def points(value: Decimal | None) -> str:
@@ -79,6 +81,14 @@ def render(data: Reports, ctx: BuildContext) -> list[OutputFile | LightPage]:
     newest_first = list(reversed(data.items))
     out.append(OutputFile("reports/index.md", ctx.env.get_template("portal/reports_index.md").render(
         reports=newest_first, page="reports/", label=lambda p: period_label(ctx, p), **common)))
+    fixes = [f for r in data.items for f in corrections.shown(
+        f"content/reports/{r.source.name}", r.url,
+        ctx.t("reports.report_title", period=period_label(ctx, r.period)), list(r.meta.corrections))]
+    out.append(OutputFile("reports/corrections.xml", corrections.feed(
+        ctx.site_url, "reports/", ctx.t("corrections.feed_title", section=ctx.t("reports.title")),
+        ctx.t.language, fixes, ctx.tz)))
+    out.append(OutputFile(f"{corrections.FOLDER}/reports.json", corrections.published_json(
+        {f"content/reports/{r.source.name}": r.figures for r in data.items})))
     out.append(OutputFile("reports/trends.md", ctx.env.get_template("portal/reports_trends.md").render(
         page="reports/trends/", **trends_values(data, ctx), **common)))
     return out
@@ -106,9 +116,10 @@ def report_values(r: Report, ctx: BuildContext) -> dict[str, Any]:
     for i in fund.income:
         balance += i.amount
         ledger.append(LedgerRow("", i.what, "", i.amount, None, balance))
-    for s in sorted(fund.spending, key=lambda s: s.approved):
+    for s in sorted(fund.spending, key=r.approved):
         balance -= s.amount
-        ledger.append(LedgerRow(s.approved.isoformat(), s.what, s.where, None, s.amount, balance))
+        ledger.append(LedgerRow(r.approved(s).isoformat(), s.what, s.where, None, s.amount, balance,
+                                s.decision or ""))
     col, pcol = r.meta.collection, prev.meta.collection if prev else None
     kpis = []
     for k in KPIS:
@@ -135,6 +146,7 @@ def report_values(r: Report, ctx: BuildContext) -> dict[str, Any]:
         [("portal-chart--budget", t("reports.budget")), ("portal-chart--actual", t("reports.actual"))],
         money)
     return {
+        "corrections": list(r.meta.corrections), "feed": "../corrections.xml",
         "prev": prev, "prev_label": period_label(ctx, prev.period) if prev else "",
         "cards": [
             (t("reports.card_income"), Change(prev.income_total if prev else None, r.income_total)),
@@ -207,9 +219,12 @@ def figures_csv(r: Report, ctx: BuildContext) -> bytes:
     for i in fund.income:
         rows.append([sec["fund"], t("reports.fund_income"), i.what, "", "", "", i.amount])
     for s in fund.spending:
-        rows.append([sec["fund"], t("reports.fund_spending"), s.what, s.where, s.approved.isoformat(),
+        rows.append([sec["fund"], t("reports.fund_spending"), s.what, s.where, r.approved(s).isoformat(),
                      "", s.amount])
     rows.append([sec["fund"], t("reports.closing_balance"), "", "", "", "", fund.closing_balance])
+    for c in r.meta.corrections:  # no silent corrections: the CSV says what changed, too
+        rows.append([t("corrections.title"), c.field, f"{c.old} → {c.new}", c.reason,
+                     c.date.isoformat(), "", ""])
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerows(
         [[f"{c:.2f}" if isinstance(c, Decimal) else c for c in row] for row in rows])

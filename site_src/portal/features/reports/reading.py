@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
+from ... import corrections
 from ...common import aware
 from ...content import Loader
 from ...pipeline import BuildContext
+from ..decisions import reading as decisions
+from ..decisions.model import Register
 from .checks import check
 from .csv_lines import read_lines_csv
-from .model import CSV_NAME, PERIOD_FILE, ExpenditureLine, Report, ReportFile, Reports, previous_period
+from .model import (
+    CSV_NAME,
+    PERIOD_FILE,
+    ExpenditureLine,
+    Report,
+    ReportFile,
+    Reports,
+    period_end,
+    previous_period,
+)
 
 
 def load(ctx: BuildContext, loader: Loader) -> Reports:
@@ -20,6 +33,8 @@ def load(ctx: BuildContext, loader: Loader) -> Reports:
     households = community.households if community else None
     items: list[Report] = []
     scheduled = 0
+    register: Register | None = None
+    published_before = corrections.snapshot(ctx.content_dir, "reports", loader)
     for path in sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []:
         if not path.name.endswith((".yml", ".yaml")):
             continue  # CSV files beside the reports, notes
@@ -51,15 +66,33 @@ def load(ctx: BuildContext, loader: Loader) -> Reports:
         if meta.expenditure_csv is None:
             lines = list(meta.expenditure.lines)
         problems = check(meta, lines, period, households)
+        effective: dict[str, date] = {}
+        for i, s in enumerate(meta.maintenance_fund.spending):
+            if s.decision is None:
+                continue
+            register = register or decisions.register(ctx)
+            why = decisions.reference(register, s.decision, period_end(period), item=5)
+            d = register.get(s.decision)
+            if why is None and d is not None and d.meta.stages.effective is not None:
+                effective[s.decision] = d.meta.stages.effective
+            else:
+                problems.append((f"maintenance_fund.spending.{i}.decision", "an owners' decision on "
+                                 "art. 278 item (5) (using the maintenance fund) in content/decisions/ "
+                                 f"that met its thresholds and took effect by {period_end(period)}",
+                                 why or repr(s.decision)))
         for field_name, expected, found in problems:
             loader.error(path, field_name, expected, found)
         if problems or lines is None:
+            continue
+        figures = corrections.figures(raw)
+        if not corrections.check(loader, path, figures, list(meta.corrections), published_before):
             continue
         published = aware(meta.published, ctx.tz)
         if published > ctx.now:
             scheduled += 1
             continue
-        items.append(Report(period, path, meta, lines, published, csv_sources))
+        items.append(Report(period, path, meta, lines, published, csv_sources, decisions=effective,
+                             figures=figures))
     items.sort(key=lambda r: r.period)
     by_period = {r.period: r for r in items}
     for r in items:
