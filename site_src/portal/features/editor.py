@@ -31,11 +31,13 @@ from ..community import Community
 from ..content import Loader
 from ..errors import ContentError, ContentInvalid
 from ..pipeline import BuildContext, Feature, LightPage, OutputFile
+from .decisions.model import DecisionFile
 from .desk import origin
 from .events.model import RESERVED as EVENT_RESERVED
 from .events.model import EventMeta
 from .handbook import HandbookMeta
 from .notices.model import NoticeMeta
+from .public_income.model import LedgerFile
 from .reports.model import CATEGORIES as REPORT_CATEGORIES
 from .reports.model import ReportFile
 
@@ -80,6 +82,10 @@ KINDS = (
                 ("recurrence.until", "start", "same_day_or_after"))),
     Kind("reports", ReportFile, "reports", "yml", "{{period}}",
          text=("preface", "sections.*"), free_when=("published", "signature.date")),
+    # owners' decisions (one file each; rules.yml beside them is the rule table, not listed)
+    Kind("decisions", DecisionFile, "decisions", "yml", "{{fields.file_name}}",
+         text=("matter",), order=(("stages.voting_to", "stages.voting_from", "after"),)),
+    Kind("public-income", LedgerFile, "public-income", "yml", "{{period}}"),
     Kind("surveys", None, "surveys", "yml", "{{id}}", text=("intro", "sections.*.questions.*.text"),
          order=(("closes", "opens", "after"),)),
 )
@@ -306,6 +312,8 @@ def choices(ctx: BuildContext, community: Community | None) -> dict[str, dict[st
                     "contact.phone": phones},
         "handbook": {},
         "surveys": {},
+        "decisions": {"buildings": buildings},
+        "public-income": {},
     }
 
 
@@ -371,6 +379,8 @@ def collections(ctx: BuildContext, community: Community | None) -> list[Collecti
                 if field["name"] == "expenditure_csv":
                     field["widget"] = "file"
                     field.pop("pattern", None)
+        if kind.name == "decisions":  # the rule table beside them has no convener
+            cfg["filter"] = {"field": "convener", "pattern": "."}
         if kind.name == "events":
             cfg["sortable_fields"] = [{"field": "start", "label": t("editor.events.start"),
                                        "default_sort": "desc"},
