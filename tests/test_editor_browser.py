@@ -100,6 +100,10 @@ def entries() -> list[tuple[str, str, str]]:
     out += [("events", p.stem, "标题") for p in sorted((content / "events").glob("*.yml"))]
     out += [("reports", p.stem, "公示日期") for p in sorted((content / "reports").glob("*.yml"))]
     out += [("surveys", p.stem, "标题") for p in sorted((content / "surveys").glob("*.yml"))]
+    out += [("decisions", p.stem, "标题") for p in sorted((content / "decisions").glob("*.yml"))
+            if p.name != "rules.yml"]
+    out += [("public-income", p.stem, "公示日期")
+            for p in sorted((content / "public-income").glob("*.yml"))]
     return out
 
 

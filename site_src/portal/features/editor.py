@@ -85,7 +85,7 @@ KINDS = (
     # owners' decisions (one file each; rules.yml beside them is the rule table, not listed)
     Kind("decisions", DecisionFile, "decisions", "yml", "{{fields.file_name}}",
          text=("matter",), order=(("stages.voting_to", "stages.voting_from", "after"),)),
-    Kind("public-income", LedgerFile, "public-income", "yml", "{{period}}"),
+    Kind("public-income", LedgerFile, "public-income", "yml", "{{period}}", free_when=("published",)),
     Kind("surveys", None, "surveys", "yml", "{{id}}", text=("intro", "sections.*.questions.*.text"),
          order=(("closes", "opens", "after"),)),
 )
