@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -144,7 +144,6 @@ class FieldBuilder:
         self.kind, self.defs, self.ctx, self.choices = kind, schema.get("$defs", {}), ctx, choices
         self.defaults: dict[str, Any] = {}
         self.numbers: list[str] = []
-        self.paths: list[str] = []
         self.optional = False  # inside an optional block
 
     def label(self, path: str, suffix: str = "") -> str:
@@ -190,7 +189,6 @@ class FieldBuilder:
 
     def field(self, name: str, prop: dict[str, Any], path: str, required: bool) -> dict[str, Any]:
         prop, nullable = self.resolve(prop)
-        self.paths.append(path)
         # Decap checks the required fields of an optional block (an event's recurrence) even
         # when the block is left empty: inside one, the form requires nothing and the build
         # checks what a filled block needs.
@@ -201,7 +199,7 @@ class FieldBuilder:
             f["hint"] = hint
         if prop.get("default") not in (None, [], {}):
             f["default"] = prop["default"]
-            self.defaults[_dotted(path)] = prop["default"]
+            self.defaults[_generic(path)] = prop["default"]
         outer, self.optional = self.optional, self.optional or nullable or not required
         try:
             f.update(self.widget(prop, path))
@@ -238,7 +236,7 @@ class FieldBuilder:
         typ = prop.get("type")
         amount = "anyOf" in prop and {o.get("type") for o in prop["anyOf"]} == {"number", "string"}
         if amount or typ == "integer":  # an amount read as a decimal, or a whole number
-            self.numbers.append(_dotted(path))
+            self.numbers.append(_generic(path))
             out: dict[str, Any] = (
                 {"widget": "number", "value_type": "float", "step": prop.get("multipleOf", 0.01)}
                 if amount else {"widget": "number", "value_type": "int"})
@@ -277,10 +275,6 @@ class FieldBuilder:
 
 def _generic(path: str) -> str:
     return re.sub(r"\.\*", "", path)
-
-
-def _dotted(path: str) -> str:
-    return _generic(path)
 
 
 def _value_label(t: Any, kind: str, path: str, value: str) -> str:
@@ -502,4 +496,4 @@ def _files(folder: Path) -> Iterator[Path]:
     return (p for p in sorted(folder.rglob("*.js")) if p.is_file())
 
 
-__all__ = ["KINDS", "EditorFeature", "collections", "config", "csp", "fields"]
+__all__ = ["KINDS", "EditorFeature", "collections", "config", "csp"]
